@@ -1,0 +1,218 @@
+// D1 tables. Every table, who writes it and how long rows live: schema/STORAGE.md.
+// Times are epoch milliseconds (integer); calendar dates are ISO "yyyy-mm-dd" text.
+
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** 投保單位: an insured unit (employer). */
+export const units = sqliteTable("units", {
+	code: text("code").primaryKey(), // 投保單位代號, 9 digits
+	name: text("name").notNull(),
+	ban: text("ban").notNull(), // 統一編號, 8 digits
+	createdAt: integer("created_at").notNull(),
+});
+
+/** A natural person known to the portal (staff, insured members). */
+export const people = sqliteTable("people", {
+	idNo: text("id_no").primaryKey(), // 身分證號 / 居留證號, upper-case
+	name: text("name").notNull(),
+	birthDate: text("birth_date").notNull(),
+	email: text("email"),
+	createdAt: integer("created_at").notNull(),
+});
+
+export const STAFF_ROLES = ["manager", "clerk"] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** 單位管理者 / 承辦人: who may act for a unit. A revoked row keeps its history. */
+export const unitStaff = sqliteTable(
+	"unit_staff",
+	{
+		unitCode: text("unit_code").notNull().references(() => units.code),
+		idNo: text("id_no").notNull().references(() => people.idNo),
+		role: text("role", { enum: STAFF_ROLES }).notNull(),
+		email: text("email").notNull(),
+		authorizedBy: text("authorized_by"),
+		authorizedAt: integer("authorized_at").notNull(),
+		revokedAt: integer("revoked_at"),
+	},
+	(t) => [primaryKey({ columns: [t.unitCode, t.idNo] }), index("unit_staff_person").on(t.idNo)],
+);
+
+/** 在保保險對象: the unit's insured-member roster, fed by the operator. */
+export const roster = sqliteTable(
+	"roster",
+	{
+		unitCode: text("unit_code").notNull().references(() => units.code),
+		idNo: text("id_no").notNull(),
+		name: text("name").notNull(),
+		enrolledOn: text("enrolled_on").notNull(),
+		withdrawnOn: text("withdrawn_on"),
+		updatedAt: integer("updated_at").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.unitCode, t.idNo] })],
+);
+
+export const CARD_STATUSES = ["active", "lost", "replaced"] as const;
+
+/** NHI card registry: which card belongs to whom, and the card key that proves it. */
+export const cards = sqliteTable(
+	"cards",
+	{
+		cardNo: text("card_no").primaryKey(), // 12 digits
+		idNo: text("id_no").notNull(),
+		issuedOn: text("issued_on").notNull(),
+		status: text("status", { enum: CARD_STATUSES }).notNull(),
+		publicKey: text("public_key").notNull(), // JWK (JSON text)
+	},
+	(t) => [index("cards_person").on(t.idNo)],
+);
+
+export const BATCH_STATUSES = ["queued", "importing", "done", "failed"] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+/** One upload (健保卡註冊申請整批資料上傳). The file itself lives in the batch's Durable Object. */
+export const batches = sqliteTable(
+	"batches",
+	{
+		id: text("id").primaryKey(),
+		unitCode: text("unit_code").notNull().references(() => units.code),
+		uploaderIdNo: text("uploader_id_no").notNull(),
+		uploaderName: text("uploader_name").notNull(),
+		contactName: text("contact_name").notNull(),
+		contactEmail: text("contact_email").notNull(),
+		fileName: text("file_name").notNull(),
+		fileBytes: integer("file_bytes").notNull(),
+		uploadedAt: integer("uploaded_at").notNull(),
+		status: text("status", { enum: BATCH_STATUSES }).notNull(),
+		failureCode: text("failure_code"),
+		failureMessage: text("failure_message"),
+		encoding: text("encoding"),
+		headerSkipped: integer("header_skipped", { mode: "boolean" }).notNull().default(false),
+		totalRows: integer("total_rows").notNull().default(0),
+		rowsDone: integer("rows_done").notNull().default(0),
+		successCount: integer("success_count").notNull().default(0),
+		failureCount: integer("failure_count").notNull().default(0),
+		startedAt: integer("started_at"),
+		finishedAt: integer("finished_at"),
+	},
+	(t) => [
+		index("batches_unit_uploaded").on(t.unitCode, t.uploadedAt),
+		index("batches_uploader_uploaded").on(t.uploaderIdNo, t.uploadedAt),
+	],
+);
+
+export const ROW_OUTCOMES = ["registered", "resent", "failed"] as const;
+export type RowOutcome = (typeof ROW_OUTCOMES)[number];
+
+/** Per-row result of a batch: the log and the result CSV are rendered from these. Full IDs are never stored here. */
+export const batchRows = sqliteTable(
+	"batch_rows",
+	{
+		batchId: text("batch_id").notNull(),
+		rowNo: integer("row_no").notNull(), // 第n筆資料 (data rows, 1-based, header excluded)
+		lineNo: integer("line_no").notNull(), // line in the file, for "how to fix"
+		maskedId: text("masked_id").notNull(),
+		outcome: text("outcome", { enum: ROW_OUTCOMES }).notNull(),
+		code: text("code").notNull(),
+		notes: text("notes"), // JSON array of note codes, e.g. ["MOBILE_REPAIRED"]
+		doneAt: integer("done_at").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.batchId, t.rowNo] })],
+);
+
+export const REGISTRATION_STATUSES = ["pending", "verified", "expired"] as const;
+export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
+
+/**
+ * A person's NHI-card web-service registration. One row per person: overlapping uploads update
+ * the same row, so there is never more than one pending registration.
+ */
+export const registrations = sqliteTable(
+	"registrations",
+	{
+		id: text("id").primaryKey(),
+		idNo: text("id_no").notNull(),
+		unitCode: text("unit_code").notNull(),
+		email: text("email").notNull(),
+		mobile: text("mobile").notNull(),
+		phone: text("phone"),
+		status: text("status", { enum: REGISTRATION_STATUSES }).notNull(),
+		batchId: text("batch_id").notNull(), // the latest upload that (re)issued it
+		generation: integer("generation").notNull().default(1), // bumps on every re-issue; old tickets die
+		createdAt: integer("created_at").notNull(),
+		updatedAt: integer("updated_at").notNull(),
+		verifiedAt: integer("verified_at"),
+	},
+	(t) => [uniqueIndex("registrations_person").on(t.idNo), index("registrations_batch").on(t.batchId)],
+);
+
+/**
+ * The batch pipeline's hand-off to verification: one row per (batch, registration) that needs a
+ * verification mail and window. The verification step consumes queued rows; nothing is lost if it
+ * is not there yet, and the hand-off can be replayed.
+ */
+export const verificationHandoffs = sqliteTable(
+	"verification_handoffs",
+	{
+		batchId: text("batch_id").notNull(),
+		registrationId: text("registration_id").notNull(),
+		generation: integer("generation").notNull(),
+		state: text("state", { enum: ["queued", "opened", "superseded"] }).notNull(),
+		createdAt: integer("created_at").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.batchId, t.registrationId] }), index("handoffs_state").on(t.state)],
+);
+
+export const MAIL_STATUSES = ["queued", "sent", "failed"] as const;
+
+/** Mail outbox: every message the portal sends, whichever transport carries it. */
+export const mailOutbox = sqliteTable(
+	"mail_outbox",
+	{
+		id: text("id").primaryKey(),
+		idempotencyKey: text("idempotency_key").notNull(),
+		to: text("to").notNull(), // JSON array of addresses
+		subject: text("subject").notNull(),
+		text: text("text").notNull(),
+		html: text("html"),
+		attachments: text("attachments").notNull().default("[]"), // JSON array of attachment references
+		status: text("status", { enum: MAIL_STATUSES }).notNull(),
+		transport: text("transport").notNull(),
+		providerId: text("provider_id"),
+		error: text("error"),
+		attempts: integer("attempts").notNull().default(0),
+		createdAt: integer("created_at").notNull(),
+		sentAt: integer("sent_at"),
+	},
+	(t) => [uniqueIndex("mail_outbox_key").on(t.idempotencyKey), index("mail_outbox_status").on(t.status, t.createdAt)],
+);
+
+/** Audit trail (SPEC §10): who uploaded, viewed a log, authorized a clerk, signed in or failed to. */
+export const auditLog = sqliteTable(
+	"audit_log",
+	{
+		id: integer("id").primaryKey({ autoIncrement: true }),
+		at: integer("at").notNull(),
+		actor: text("actor"), // masked ID of who acted, or "operator"
+		unitCode: text("unit_code"),
+		action: text("action").notNull(),
+		target: text("target"),
+		detail: text("detail"),
+	},
+	(t) => [index("audit_at").on(t.at)],
+);
+
+/** Sessions: the cookie carries a random token; only its SHA-256 is stored. */
+export const sessions = sqliteTable(
+	"sessions",
+	{
+		tokenHash: text("token_hash").primaryKey(),
+		idNo: text("id_no").notNull(),
+		csrfToken: text("csrf_token").notNull(),
+		method: text("method").notNull(), // how they signed in: nhi-card, moica, moeaca, passkey, demo
+		createdAt: integer("created_at").notNull(),
+		lastSeenAt: integer("last_seen_at").notNull(),
+	},
+	(t) => [index("sessions_person").on(t.idNo)],
+);
+
