@@ -1,5 +1,9 @@
+import { newApp } from "./app.tsx";
+
+const app = newApp();
+
 export default {
-	async fetch() {
-		return new Response("ok");
-	},
+	fetch: app.fetch,
 } satisfies ExportedHandler<Env>;
+
+export { BatchUpload } from "../durable/batch-upload.ts";

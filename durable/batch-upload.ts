@@ -1,0 +1,264 @@
+// BatchUpload — one object per upload (健保卡註冊申請整批資料上傳), named by the batch id.
+//
+// Responsibilities: keep the uploaded text, and step the batch through parse → check → register →
+// notify on its alarm (SPEC §3). The step and its cursor are one persisted row, written before the
+// side effects of the next chunk, and every side effect is idempotent (see workers/services/
+// batch-sql.ts), so if the runtime dies anywhere the alarm resumes where it stopped: no row is
+// registered twice, the clerk gets one mail, and the counts stay exact.
+//
+// Why a Durable Object and not Cloudflare Workflows: the product keeps one addressable object per
+// batch whose storage holds the file and the parsed chunks next to the code that walks them, with
+// an RPC surface (start, status) for the Worker; see README "Architecture".
+import { DurableObject } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import { eq } from "drizzle-orm";
+import * as schema from "../schema/d1.ts";
+import { batches } from "../schema/d1.ts";
+import { BATCH_UPLOAD_MIGRATIONS } from "../schema/durable/batch-upload.ts";
+import { calendarDateToIso, taipeiToday } from "../workers/domain/roc-date.ts";
+import { FILE_REASONS, type FileReasonCode } from "../workers/domain/reasons.ts";
+import { sendMail } from "../workers/mail/port.ts";
+import { clerkResultMail } from "../workers/services/batch-mail.ts";
+import { countResults, lookupStanding, recordHandoffs, registerChunk } from "../workers/services/batch-sql.ts";
+import {
+	CHUNK_ROWS,
+	checkStep,
+	handoffIds,
+	idsToCheck,
+	parseStep,
+	registerPayload,
+	type ParsedRow,
+	type RowCode,
+	type Step,
+} from "./batch-upload.steps.ts";
+import { migrate } from "./sql-migrations.ts";
+
+/** Characters per stored file part: ≤ 3 bytes each in UTF-8, so a part stays under the 2 MB row limit. */
+const FILE_PART_CHARS = 600_000;
+/**
+ * Wall-clock budget of one alarm invocation. Work goes on chunk by chunk until it is spent, then
+ * the object re-arms its alarm, so no invocation runs unbounded (and its subrequests stay far below
+ * the 1,000-per-invocation limit: one D1 call per chunk).
+ */
+const ALARM_BUDGET_MS = 10_000;
+/** After this many failed alarm attempts on one step the batch is failed instead of retried forever. */
+const MAX_ALARM_RETRIES = 5;
+
+export type StartBatch = {
+	batchId: string;
+	unitCode: string;
+	fileName: string;
+	uploadedAt: number;
+	text: string;
+};
+
+type State = {
+	batch_id: string;
+	unit_code: string;
+	file_name: string;
+	uploaded_at: number;
+	step: Step;
+	cursor: number;
+	chunk_count: number;
+	total_rows: number;
+	started_at: number | null;
+	finished_at: number | null;
+	failure_code: string | null;
+};
+
+export type BatchProgress = { step: Step; cursor: number; chunkCount: number; totalRows: number } | null;
+
+export class BatchUpload extends DurableObject<Env> {
+	#sql: SqlStorage;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.#sql = ctx.storage.sql;
+		void ctx.blockConcurrencyWhile(async () => migrate(this.#sql, BATCH_UPLOAD_MIGRATIONS));
+	}
+
+	/** Store the file and arm the pipeline. Calling it again for the same batch changes nothing. */
+	async start(input: StartBatch): Promise<void> {
+		if (this.#state()) return;
+		this.ctx.storage.transactionSync(() => {
+			for (let i = 0, idx = 0; i < input.text.length || idx === 0; i += FILE_PART_CHARS, idx++) {
+				this.#sql.exec("INSERT INTO file_parts (idx, text) VALUES (?, ?)", idx, input.text.slice(i, i + FILE_PART_CHARS));
+			}
+			this.#sql.exec(
+				`INSERT INTO state (id, batch_id, unit_code, file_name, uploaded_at, step, started_at)
+				VALUES (1, ?, ?, ?, ?, 'parse', ?)`,
+				input.batchId,
+				input.unitCode,
+				input.fileName,
+				input.uploadedAt,
+				Date.now(),
+			);
+		});
+		await this.ctx.storage.setAlarm(Date.now());
+	}
+
+	/** Where the pipeline stands (for operators and tests). */
+	async progress(): Promise<BatchProgress> {
+		const s = this.#state();
+		return s ? { step: s.step, cursor: s.cursor, chunkCount: s.chunk_count, totalRows: s.total_rows } : null;
+	}
+
+	override async alarm(info?: AlarmInvocationInfo): Promise<void> {
+		const state = this.#state();
+		if (!state || state.step === "done" || state.step === "failed") return;
+		if ((info?.retryCount ?? 0) > MAX_ALARM_RETRIES) {
+			await this.#fail(state, "INTERNAL");
+			return;
+		}
+		const deadline = Date.now() + ALARM_BUDGET_MS;
+		let s: State | null = state;
+		while (s && s.step !== "done" && s.step !== "failed" && Date.now() < deadline) {
+			await this.#advance(s);
+			s = this.#state();
+		}
+		if (s && s.step !== "done" && s.step !== "failed") await this.ctx.storage.setAlarm(Date.now());
+	}
+
+	/** Run one bounded unit of work of the current step. */
+	async #advance(s: State): Promise<void> {
+		switch (s.step) {
+			case "parse":
+				return this.#parse(s);
+			case "check":
+				return this.#check(s);
+			case "register":
+				return this.#register(s);
+			case "notify":
+				return this.#notify(s);
+			case "done":
+			case "failed":
+				return;
+			default:
+				return assertNever(s.step);
+		}
+	}
+
+	async #parse(s: State): Promise<void> {
+		const text = this.#sql
+			.exec<{ text: string }>("SELECT text FROM file_parts ORDER BY idx")
+			.toArray()
+			.map((p) => p.text)
+			.join("");
+		const parsed = parseStep(text);
+		if (!parsed.ok) return this.#fail(s, parsed.code);
+		await this.#db()
+			.update(batches)
+			.set({ status: "importing", totalRows: parsed.total, headerSkipped: parsed.headerSkipped, startedAt: s.started_at })
+			.where(eq(batches.id, s.batch_id));
+		this.ctx.storage.transactionSync(() => {
+			parsed.chunks.forEach((rows, idx) => {
+				this.#sql.exec("INSERT INTO chunks (idx, rows) VALUES (?, ?)", idx, JSON.stringify(rows));
+			});
+			this.#sql.exec("DELETE FROM file_parts");
+			this.#sql.exec(
+				"UPDATE state SET step = 'check', cursor = 0, chunk_count = ?, total_rows = ?",
+				parsed.chunks.length,
+				parsed.total,
+			);
+		});
+	}
+
+	async #check(s: State): Promise<void> {
+		const rows = this.#chunkRows(s.cursor);
+		const today = calendarDateToIso(taipeiToday(Date.now()));
+		const standing = await lookupStanding(this.env.DB, s.unit_code, today, idsToCheck(rows));
+		const outcomes = checkStep(rows, (id) => standing.get(id) ?? { insured: false, registration: null });
+		this.ctx.storage.transactionSync(() => {
+			this.#sql.exec("UPDATE chunks SET outcomes = ? WHERE idx = ?", JSON.stringify(outcomes), s.cursor);
+			this.#nextChunk(s, "register");
+		});
+	}
+
+	async #register(s: State): Promise<void> {
+		const rows = this.#chunkRows(s.cursor);
+		const { registrations, results } = registerPayload(rows, this.#chunkOutcomes(s.cursor));
+		await registerChunk(this.env.DB, {
+			batchId: s.batch_id,
+			unitCode: s.unit_code,
+			now: Date.now(),
+			rowsDone: s.cursor * CHUNK_ROWS + rows.length,
+			registrations,
+			results,
+		});
+		this.ctx.storage.transactionSync(() => this.#nextChunk(s, "notify"));
+	}
+
+	async #notify(s: State): Promise<void> {
+		if (s.cursor < s.chunk_count) {
+			const ids = handoffIds(this.#chunkRows(s.cursor), this.#chunkOutcomes(s.cursor));
+			await recordHandoffs(this.env.DB, s.batch_id, Date.now(), ids);
+			this.#sql.exec("UPDATE state SET cursor = cursor + 1");
+			return;
+		}
+		// Fix the end time once, so the log and its file name are the same on every replay.
+		const finishedAt = s.finished_at ?? Date.now();
+		if (s.finished_at === null) this.#sql.exec("UPDATE state SET finished_at = ?", finishedAt);
+		const counts = await countResults(this.env.DB, s.batch_id);
+		const db = this.#db();
+		const batch = await db.select().from(batches).where(eq(batches.id, s.batch_id)).get();
+		if (batch) {
+			await sendMail(this.env, db, await clerkResultMail(db, { ...batch, finishedAt }, counts));
+			await db
+				.update(batches)
+				.set({
+					status: "done",
+					rowsDone: counts.total,
+					successCount: counts.success,
+					failureCount: counts.failed,
+					finishedAt,
+				})
+				.where(eq(batches.id, s.batch_id));
+		}
+		this.ctx.storage.transactionSync(() => {
+			this.#sql.exec("DELETE FROM chunks");
+			this.#sql.exec("UPDATE state SET step = 'done'");
+		});
+	}
+
+	/** A whole-file failure (入檔失敗): record the reason, keep nothing of the rows. */
+	async #fail(s: State, code: FileReasonCode | "INTERNAL"): Promise<void> {
+		const message = code === "INTERNAL" ? "系統處理失敗，請重新上傳。" : FILE_REASONS[code].message;
+		const finishedAt = Date.now();
+		await this.#db()
+			.update(batches)
+			.set({ status: "failed", failureCode: code, failureMessage: message, finishedAt })
+			.where(eq(batches.id, s.batch_id));
+		this.ctx.storage.transactionSync(() => {
+			this.#sql.exec("DELETE FROM file_parts");
+			this.#sql.exec("DELETE FROM chunks");
+			this.#sql.exec("UPDATE state SET step = 'failed', failure_code = ?, finished_at = ?", code, finishedAt);
+		});
+	}
+
+	#nextChunk(s: State, nextStep: Step): void {
+		if (s.cursor + 1 < s.chunk_count) this.#sql.exec("UPDATE state SET cursor = cursor + 1");
+		else this.#sql.exec("UPDATE state SET step = ?, cursor = 0", nextStep);
+	}
+
+	#chunkRows(idx: number): ParsedRow[] {
+		const row = this.#sql.exec<{ rows: string }>("SELECT rows FROM chunks WHERE idx = ?", idx).one();
+		return JSON.parse(row.rows) as ParsedRow[];
+	}
+
+	#chunkOutcomes(idx: number): RowCode[] {
+		const row = this.#sql.exec<{ outcomes: string | null }>("SELECT outcomes FROM chunks WHERE idx = ?", idx).one();
+		return JSON.parse(row.outcomes ?? "[]") as RowCode[];
+	}
+
+	#state(): State | null {
+		return this.#sql.exec<State>("SELECT * FROM state WHERE id = 1").toArray()[0] ?? null;
+	}
+
+	#db() {
+		return drizzle(this.env.DB, { schema });
+	}
+}
+
+function assertNever(x: never): never {
+	throw new Error(`unexpected step ${String(x)}`);
+}

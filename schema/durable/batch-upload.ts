@@ -1,0 +1,21 @@
+// BatchUpload's own SQLite schema (append-only). See schema/STORAGE.md.
+export const BATCH_UPLOAD_MIGRATIONS = [
+	`CREATE TABLE state (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		batch_id TEXT NOT NULL,
+		unit_code TEXT NOT NULL,
+		file_name TEXT NOT NULL,
+		uploaded_at INTEGER NOT NULL,
+		step TEXT NOT NULL,
+		cursor INTEGER NOT NULL DEFAULT 0,
+		chunk_count INTEGER NOT NULL DEFAULT 0,
+		total_rows INTEGER NOT NULL DEFAULT 0,
+		started_at INTEGER,
+		finished_at INTEGER,
+		failure_code TEXT
+	)`,
+	// The uploaded text, split so no value exceeds the 2 MB row limit of Durable Object SQLite.
+	`CREATE TABLE file_parts (idx INTEGER PRIMARY KEY, text TEXT NOT NULL)`,
+	// Parsed rows in chunks (JSON arrays) and, once checked, each row's outcome code.
+	`CREATE TABLE chunks (idx INTEGER PRIMARY KEY, rows TEXT NOT NULL, outcomes TEXT)`,
+] as const;

@@ -1,0 +1,54 @@
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import { jsxRenderer } from "hono/jsx-renderer";
+import { requestId } from "hono/request-id";
+import * as schema from "../schema/d1.ts";
+import { Layout } from "../web/layout.tsx";
+import { ErrorPage } from "../web/pages/error-page.tsx";
+import type { AppEnv } from "./env.ts";
+import { AppError } from "./errors.ts";
+import { csrfMiddleware } from "./middleware/csrf.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
+import { sessionMiddleware } from "./middleware/session.ts";
+import { batchRecordRoutes } from "./routes/batch-records.tsx";
+import { batchUploadRoutes } from "./routes/batch-upload.tsx";
+import { devRoutes } from "./routes/dev.tsx";
+import { homeRoutes } from "./routes/home.tsx";
+import { operatorRoutes } from "./routes/operator.ts";
+
+/** The one app factory: the Worker and the tests build the same app. */
+export function newApp() {
+	const app = new Hono<AppEnv>();
+	app.use(requestId());
+	app.use(securityHeaders);
+	app.use(async (c, next) => {
+		c.set("db", drizzle(c.env.DB, { schema }));
+		await next();
+	});
+	app.use(sessionMiddleware);
+	app.use(csrfMiddleware);
+	app.use(jsxRenderer(({ children, Layout: _, ...props }, c) => <Layout {...props} c={c}>{children}</Layout>));
+
+	app.route("/", homeRoutes);
+	app.route("/batches", batchUploadRoutes);
+	app.route("/batches", batchRecordRoutes);
+	app.route("/api/operator", operatorRoutes);
+	app.route("/dev", devRoutes);
+
+	app.notFound((c) => renderError(c, new AppError("NOT_FOUND")));
+	app.onError((err, c) => {
+		const appError = err instanceof AppError ? err : new AppError("INTERNAL");
+		if (appError.status >= 500) console.error(JSON.stringify({ requestId: c.var.requestId, error: String(err) }));
+		return renderError(c, appError);
+	});
+	return app;
+}
+
+function renderError(c: import("hono").Context<AppEnv>, err: AppError) {
+	if (c.req.path.startsWith("/api/") || c.req.header("Accept")?.includes("application/json")) {
+		return c.json({ error: { code: err.code, message: err.message, ...err.detail } }, err.status);
+	}
+	c.status(err.status);
+	return c.render(<ErrorPage error={err} />, { title: err.status === 404 ? "查無資料" : "系統訊息" });
+}
+

@@ -1,0 +1,16 @@
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type * as schema from "../schema/d1.ts";
+import type { SignedInPerson } from "./services/sessions.ts";
+
+export type Db = DrizzleD1Database<typeof schema>;
+
+/** Hono environment shared by every route and middleware. */
+export type AppEnv = {
+	Bindings: Env;
+	Variables: {
+		requestId: string;
+		db: Db;
+		/** The signed-in person, or null (set by the session middleware on every request). */
+		person: SignedInPerson | null;
+	};
+};

@@ -1,0 +1,113 @@
+// 健保卡註冊申請整批資料上傳: the form, the upload, the template, and the batch's live progress.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { MAX_FILE_BYTES } from "../domain/csv-rows.ts";
+import { normalizeEmail } from "../domain/email.ts";
+import { BATCH_STATUS_LABELS } from "../domain/batch-status.ts";
+import { BOM } from "../domain/result-files.ts";
+import type { AppEnv } from "../env.ts";
+import { AppError } from "../errors.ts";
+import { validate } from "../lib/validate.ts";
+import { requirePerson } from "../middleware/session.ts";
+import { getVisibleBatch } from "../services/batch-records.ts";
+import { uploadBatch } from "../services/upload-batch.ts";
+import { BatchProgressPage } from "../../web/pages/batch-progress.tsx";
+import { UploadPage, type UploadFormValues } from "../../web/pages/batch-upload.tsx";
+
+/** Room for the form's other fields around a file at the 10 MB limit. */
+const FORM_OVERHEAD_BYTES = 64 * 1024;
+
+const uploadForm = z.object({
+	unitCode: z.string().regex(/^\d{9}$/),
+	contactName: z.string().trim().max(50),
+	contactEmail: z.string().trim().max(254),
+	file: z.instanceof(File),
+});
+
+const batchParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{10,40}$/) });
+
+/** The seed's example (說明(一)): header row, then one row per person. */
+const TEMPLATE_CSV = `${BOM}身分證號,電子郵件,行動電話,聯絡電話\r\nA123456789,a123456789@example.com.tw,0912345678,02-12345678#1234\r\n`;
+
+export const batchUploadRoutes = new Hono<AppEnv>()
+	.get("/new", (c) => {
+		const person = requirePerson(c.var.person);
+		if (person.units.length === 0) throw new AppError("FORBIDDEN");
+		const values: UploadFormValues = {
+			unitCode: person.units[0]?.code ?? "",
+			contactName: person.name,
+			contactEmail: person.email ?? "",
+		};
+		return c.render(<UploadPage person={person} values={values} />, {
+			title: "健保卡註冊申請整批資料上傳",
+			scripts: ["batch-upload.js"],
+		});
+	})
+	.get("/template.csv", (c) => {
+		c.header("Content-Type", "text/csv; charset=utf-8");
+		c.header("Content-Disposition", `attachment; filename="template.csv"; filename*=UTF-8''${encodeURIComponent("健保卡整批註冊範例.csv")}`);
+		return c.body(TEMPLATE_CSV);
+	})
+	.post(
+		"/",
+		bodyLimit({
+			maxSize: MAX_FILE_BYTES + FORM_OVERHEAD_BYTES,
+			onError: () => {
+				throw new AppError("PAYLOAD_TOO_LARGE", "檔案超過 10 MB 上限，請將資料分成多個檔案上傳。");
+			},
+		}),
+		validate("form", uploadForm),
+		async (c) => {
+			const person = requirePerson(c.var.person);
+			const form = c.req.valid("form");
+			const values: UploadFormValues = { unitCode: form.unitCode, contactName: form.contactName, contactEmail: form.contactEmail };
+			const contactEmail = normalizeEmail(form.contactEmail);
+			const fieldError = !form.contactName
+				? "請輸入聯絡人。"
+				: !contactEmail
+					? "聯絡人E-Mail格式錯誤。"
+					: form.file.size === 0 && !form.file.name
+						? "請選擇要上傳的檔案。"
+						: null;
+			if (fieldError || !contactEmail) {
+				c.status(400);
+				return c.render(<UploadPage person={person} values={values} error={{ message: fieldError ?? "" }} />, {
+					title: "健保卡註冊申請整批資料上傳",
+					scripts: ["batch-upload.js"],
+				});
+			}
+			const outcome = await uploadBatch(c.env, c.var.db, person, {
+				unitCode: form.unitCode,
+				contactName: form.contactName,
+				contactEmail,
+				fileName: form.file.name,
+				bytes: new Uint8Array(await form.file.arrayBuffer()),
+			});
+			if (!outcome.ok) {
+				c.status(422);
+				return c.render(<UploadPage person={person} values={values} error={{ code: outcome.code }} />, {
+					title: "健保卡註冊申請整批資料上傳",
+					scripts: ["batch-upload.js"],
+				});
+			}
+			return c.redirect(`/batches/${outcome.batchId}`, 303);
+		},
+	)
+	.get("/:id/status", validate("param", batchParam), async (c) => {
+		const batch = await getVisibleBatch(c.var.db, requirePerson(c.var.person), c.req.valid("param").id);
+		return c.json({
+			id: batch.id,
+			status: batch.status,
+			label: BATCH_STATUS_LABELS[batch.status],
+			totalRows: batch.totalRows,
+			rowsDone: batch.rowsDone,
+			successCount: batch.successCount,
+			failureCount: batch.failureCount,
+			failureMessage: batch.failureMessage,
+		});
+	})
+	.get("/:id", validate("param", batchParam), async (c) => {
+		const batch = await getVisibleBatch(c.var.db, requirePerson(c.var.person), c.req.valid("param").id);
+		return c.render(<BatchProgressPage batch={batch} />, { title: "上傳結果", scripts: ["batch-progress.js"] });
+	});

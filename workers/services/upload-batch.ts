@@ -1,0 +1,89 @@
+// Upload a batch (SPEC §2–3): check the whole-file rules that need no parsing, store the batch
+// record and hand the text to the batch's Durable Object, then answer at once. A rejected file
+// leaves only its rejection record (status 入檔失敗 with the reason), never a row.
+import { eq } from "drizzle-orm";
+import { batches } from "../../schema/d1.ts";
+import { decodeCsvBytes } from "../domain/csv-decode.ts";
+import { MAX_FILE_BYTES } from "../domain/csv-rows.ts";
+import { baseName, parseBatchFileName } from "../domain/file-name.ts";
+import { maskIdNo } from "../domain/mask.ts";
+import { FILE_REASONS, type FileReasonCode } from "../domain/reasons.ts";
+import type { Db } from "../env.ts";
+import { AppError } from "../errors.ts";
+import { randomToken } from "../lib/crypto.ts";
+import { audit } from "./audit.ts";
+import type { SignedInPerson } from "./sessions.ts";
+
+export type UploadInput = {
+	unitCode: string;
+	contactName: string;
+	contactEmail: string;
+	fileName: string;
+	bytes: Uint8Array;
+};
+
+export type UploadOutcome = { ok: true; batchId: string } | { ok: false; batchId: string; code: FileReasonCode };
+
+function fileRejection(input: UploadInput, unitCode: string, now: number): FileReasonCode | { text: string; encoding: string } {
+	if (input.bytes.byteLength > MAX_FILE_BYTES) return "FILE_TOO_LARGE";
+	const name = parseBatchFileName(input.fileName, unitCode, now);
+	if (!name.ok) return name.code;
+	const decoded = decodeCsvBytes(input.bytes);
+	if (!decoded.ok) return decoded.code;
+	return { text: decoded.text, encoding: decoded.encoding };
+}
+
+export async function uploadBatch(
+	env: Env,
+	db: Db,
+	person: SignedInPerson,
+	input: UploadInput,
+	now = Date.now(),
+): Promise<UploadOutcome> {
+	const unit = person.units.find((u) => u.code === input.unitCode);
+	if (!unit) throw new AppError("FORBIDDEN");
+	const batchId = randomToken(16);
+	const fileName = baseName(input.fileName).slice(0, 200);
+	const record = {
+		id: batchId,
+		unitCode: unit.code,
+		uploaderIdNo: person.idNo,
+		uploaderName: person.name,
+		contactName: input.contactName,
+		contactEmail: input.contactEmail,
+		fileName,
+		fileBytes: input.bytes.byteLength,
+		uploadedAt: now,
+	};
+	const checked = fileRejection({ ...input, fileName }, unit.code, now);
+	if (typeof checked === "string") {
+		await db.insert(batches).values({
+			...record,
+			status: "failed",
+			failureCode: checked,
+			failureMessage: FILE_REASONS[checked].message,
+			finishedAt: now,
+		});
+		await audit(db, { actor: maskIdNo(person.idNo), unitCode: unit.code, action: "batch.upload.rejected", target: batchId, detail: checked });
+		return { ok: false, batchId, code: checked };
+	}
+	await db.insert(batches).values({ ...record, status: "queued", encoding: checked.encoding });
+	await audit(db, { actor: maskIdNo(person.idNo), unitCode: unit.code, action: "batch.upload", target: batchId, detail: fileName });
+	try {
+		await env.BATCH_UPLOAD.getByName(batchId).start({
+			batchId,
+			unitCode: unit.code,
+			fileName,
+			uploadedAt: now,
+			text: checked.text,
+		});
+	} catch (err) {
+		// The object never got the file: say so on the record rather than leave it waiting forever.
+		await db
+			.update(batches)
+			.set({ status: "failed", failureCode: "INTERNAL", failureMessage: "系統處理失敗，請重新上傳。", finishedAt: Date.now() })
+			.where(eq(batches.id, batchId));
+		throw err;
+	}
+	return { ok: true, batchId };
+}
