@@ -21,6 +21,8 @@ export default defineConfig(async () => {
 		test: {
 			include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "reader/**/*.test.ts"],
 			setupFiles: ["./test/apply-migrations.ts"],
+			// A local stand-in for the Resend API (the real one is not reachable from tests).
+			globalSetup: ["./test/resend-server.global.ts"],
 			testTimeout: 30_000,
 		},
 	};

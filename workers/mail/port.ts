@@ -1,0 +1,224 @@
+// The mail port (SPEC §9). Every message the portal sends goes through sendMail: it is stored in
+// mail_outbox first (one row per idempotency key), then handed once to the configured transport —
+// the local outbox (development and tests: the stored row is the delivery, shown by /dev/mailbox) or
+// Resend (production). A retried call with the same key never sends twice; provider errors are
+// recorded on the message (error text, attempts, status).
+import { and, asc, eq, lt } from "drizzle-orm";
+import { mailOutbox } from "../../schema/d1.ts";
+import type { Db } from "../env.ts";
+import { sha256Hex } from "../lib/crypto.ts";
+import { parseAttachmentRefs, resolveAttachment } from "./attachments.ts";
+import { MailDeliveryError } from "./errors.ts";
+import { ResendTransport } from "./resend.ts";
+
+export { MailDeliveryError } from "./errors.ts";
+
+/** A file attached by reference: a batch log is several MB and a D1 row holds at most 2 MB. */
+export type AttachmentRef = { kind: "batch-log" | "batch-result-csv"; batchId: string };
+
+export type OutgoingMail = {
+	/** Names the message, not the attempt: e.g. `batch-result:<batchId>`. 1–256 characters (Resend's limit). */
+	idempotencyKey: string;
+	to: string[];
+	subject: string;
+	text: string;
+	html?: string;
+	attachments?: AttachmentRef[];
+};
+
+export type ResolvedAttachment = { filename: string; contentType: string; content: Uint8Array };
+
+export interface MailTransport {
+	readonly name: "outbox" | "resend";
+	/** Hands the message to the provider; throws MailDeliveryError when the provider refuses it. */
+	deliver(mail: OutgoingMail, attachments: ResolvedAttachment[]): Promise<{ providerId: string }>;
+}
+
+export type MailStatus = "queued" | "sent" | "failed";
+
+export type AttachmentResolver = (ref: AttachmentRef) => Promise<ResolvedAttachment>;
+
+/** The bindings the mail port reads; the Worker's Env satisfies it (its literal var types widen to string). */
+export type MailEnv = {
+	MAIL_TRANSPORT: string;
+	MAIL_FROM: string;
+	RESEND_BASE_URL: string;
+	RESEND_API_KEY: string;
+	RESEND_RATE_PER_SECOND: string;
+};
+
+/** Retryable failures (429, 5xx, no answer) after which a message is given up as failed. */
+export const MAX_DELIVERY_ATTEMPTS = 5;
+/** Resend's documented limits: idempotency keys of 1–256 characters, at most 50 recipients. */
+const MAX_KEY_LENGTH = 256;
+const MAX_RECIPIENTS = 50;
+/** Stored error text is for people reading the mailbox, not a dump of the provider's answer. */
+const MAX_ERROR_LENGTH = 1000;
+
+/**
+ * The outbox id is derived from the idempotency key, so the outbox transport can name the stored
+ * row as its provider id and a replayed INSERT hits the same row whichever unique column it meets.
+ */
+export async function outboxIdFor(idempotencyKey: string): Promise<string> {
+	return `mail_${(await sha256Hex(idempotencyKey)).slice(0, 32)}`;
+}
+
+/** Local delivery: the stored row is the message; /dev/mailbox shows it. */
+export const outboxTransport: MailTransport = {
+	name: "outbox",
+	async deliver(mail) {
+		return { providerId: await outboxIdFor(mail.idempotencyKey) };
+	},
+};
+
+/** env.MAIL_TRANSPORT: "outbox" (the default) or "resend". */
+export function transportFor(env: MailEnv): MailTransport {
+	const kind = env.MAIL_TRANSPORT || "outbox";
+	switch (kind) {
+		case "outbox":
+			return outboxTransport;
+		case "resend":
+			return new ResendTransport(env);
+		default:
+			throw new Error(`Unknown MAIL_TRANSPORT "${kind}" (expected "outbox" or "resend")`);
+	}
+}
+
+export type SendOptions = {
+	/** Defaults to resolveAttachment on the same database; tests inject their own. */
+	resolve?: AttachmentResolver;
+	/** Defaults to transportFor(env). */
+	transport?: MailTransport;
+	now?: number;
+};
+
+/**
+ * Stores the mail in mail_outbox (INSERT … ON CONFLICT(idempotency_key) DO NOTHING) and delivers it
+ * once through the configured transport; a retried call with the same key never sends twice — it
+ * answers with the stored status, or retries a delivery that failed retryably. The stored message is
+ * what gets delivered, so a retry sends exactly what the first call stored.
+ * "queued" means a retryable failure (or a concurrent delivery in progress): call again later, or let
+ * deliverQueued() pick it up. "failed" is final and its reason is on the row.
+ */
+export async function sendMail(
+	env: MailEnv,
+	db: Db,
+	mail: OutgoingMail,
+	options: SendOptions = {},
+): Promise<{ id: string; status: MailStatus }> {
+	assertSendable(mail);
+	const transport = options.transport ?? transportFor(env);
+	const id = await outboxIdFor(mail.idempotencyKey);
+	await db
+		.insert(mailOutbox)
+		.values({
+			id,
+			idempotencyKey: mail.idempotencyKey,
+			to: JSON.stringify(mail.to),
+			subject: mail.subject,
+			text: mail.text,
+			html: mail.html ?? null,
+			attachments: JSON.stringify(mail.attachments ?? []),
+			status: "queued",
+			transport: transport.name,
+			attempts: 0,
+			createdAt: options.now ?? Date.now(),
+		})
+		.onConflictDoNothing({ target: mailOutbox.idempotencyKey });
+	const row = await db.select().from(mailOutbox).where(eq(mailOutbox.idempotencyKey, mail.idempotencyKey)).get();
+	if (!row) throw new Error("mail_outbox row vanished right after its insert");
+	if (row.status !== "queued") return { id: row.id, status: row.status };
+	const resolve = options.resolve ?? ((ref: AttachmentRef) => resolveAttachment(db, ref));
+	return { id: row.id, status: await deliverRow(db, row, transport, resolve) };
+}
+
+/**
+ * Retries messages left queued by retryable failures, oldest first, at most `limit` of them (for the
+ * scheduled job). Callers that send many pace themselves with paceDelayMs (resend.ts).
+ */
+export async function deliverQueued(
+	env: MailEnv,
+	db: Db,
+	options: SendOptions & { limit?: number } = {},
+): Promise<{ id: string; status: MailStatus }[]> {
+	const transport = options.transport ?? transportFor(env);
+	const resolve = options.resolve ?? ((ref: AttachmentRef) => resolveAttachment(db, ref));
+	const rows = await db
+		.select()
+		.from(mailOutbox)
+		.where(and(eq(mailOutbox.status, "queued"), lt(mailOutbox.attempts, MAX_DELIVERY_ATTEMPTS)))
+		.orderBy(asc(mailOutbox.createdAt))
+		.limit(options.limit ?? 50)
+		.all();
+	const results: { id: string; status: MailStatus }[] = [];
+	for (const row of rows) results.push({ id: row.id, status: await deliverRow(db, row, transport, resolve) });
+	return results;
+}
+
+type OutboxRow = typeof mailOutbox.$inferSelect;
+
+async function deliverRow(
+	db: Db,
+	row: OutboxRow,
+	transport: MailTransport,
+	resolve: AttachmentResolver,
+): Promise<MailStatus> {
+	// Claim this attempt: of two calls racing on one queued row only one moves `attempts` on and
+	// delivers. (A call that claimed and then died leaves the row queued for the next retry; the
+	// provider's idempotency key makes that retry answer with the first email, not a second one.)
+	const attempt = row.attempts + 1;
+	const claimed = await db
+		.update(mailOutbox)
+		.set({ attempts: attempt, transport: transport.name })
+		.where(and(eq(mailOutbox.id, row.id), eq(mailOutbox.status, "queued"), eq(mailOutbox.attempts, row.attempts)))
+		.returning({ id: mailOutbox.id })
+		.get();
+	if (!claimed) return "queued";
+
+	const stillQueued = and(eq(mailOutbox.id, row.id), eq(mailOutbox.status, "queued"));
+	const mail = storedMail(row);
+	try {
+		const attachments = await Promise.all((mail.attachments ?? []).map(resolve));
+		const { providerId } = await transport.deliver(mail, attachments);
+		await db
+			.update(mailOutbox)
+			.set({ status: "sent", providerId, error: null, sentAt: Date.now() })
+			.where(stillQueued);
+		return "sent";
+	} catch (err) {
+		const retryable = err instanceof MailDeliveryError ? err.retryable : true;
+		const status: MailStatus = retryable && attempt < MAX_DELIVERY_ATTEMPTS ? "queued" : "failed";
+		const text = err instanceof Error ? err.message : String(err);
+		await db
+			.update(mailOutbox)
+			.set({ status, error: text.slice(0, MAX_ERROR_LENGTH) })
+			.where(stillQueued);
+		// The outbox id only: addresses and provider text stay in D1.
+		console.error(JSON.stringify({ mail: row.id, attempt, status, retryable }));
+		return status;
+	}
+}
+
+function storedMail(row: OutboxRow): OutgoingMail {
+	const to: unknown = JSON.parse(row.to);
+	if (!Array.isArray(to) || !to.every((a) => typeof a === "string")) throw new Error(`mail ${row.id}: bad "to"`);
+	const attachments = parseAttachmentRefs(row.attachments);
+	return {
+		idempotencyKey: row.idempotencyKey,
+		to,
+		subject: row.subject,
+		text: row.text,
+		...(row.html === null ? {} : { html: row.html }),
+		...(attachments.length > 0 ? { attachments } : {}),
+	};
+}
+
+/** Programming errors, not provider answers: caught before anything is stored. */
+function assertSendable(mail: OutgoingMail): void {
+	if (mail.idempotencyKey.length === 0 || mail.idempotencyKey.length > MAX_KEY_LENGTH) {
+		throw new RangeError(`idempotencyKey must be 1–${MAX_KEY_LENGTH} characters`);
+	}
+	if (mail.to.length === 0 || mail.to.length > MAX_RECIPIENTS) {
+		throw new RangeError(`a mail needs 1–${MAX_RECIPIENTS} recipients`);
+	}
+}
