@@ -1,10 +1,7 @@
 import { env } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import * as schema from "../../../schema/d1.ts";
 import { mailOutbox } from "../../../schema/d1.ts";
-import type { Db } from "../../../workers/env.ts";
 import {
 	deliverQueued,
 	MAX_DELIVERY_ATTEMPTS,
@@ -17,8 +14,9 @@ import {
 	type OutgoingMail,
 	type ResolvedAttachment,
 } from "../../../workers/mail/port.ts";
+import { testDb } from "../../fixtures/index.ts";
 
-const db: Db = drizzle(env.DB, { schema });
+const db = testDb();
 
 function aMail(overrides: Partial<OutgoingMail> = {}): OutgoingMail {
 	return {

@@ -1,18 +1,16 @@
 // The Resend transport against a real local HTTP server (test/resend-server.global.ts) that checks
 // Resend's documented request shape and answers as Resend does.
 import { env } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
-import * as schema from "../../../schema/d1.ts";
 import { mailOutbox } from "../../../schema/d1.ts";
-import type { Db } from "../../../workers/env.ts";
 import { MailDeliveryError, sendMail, transportFor, type OutgoingMail, type ResolvedAttachment } from "../../../workers/mail/port.ts";
 import { paceDelayMs, RESEND_BATCH_LIMIT, ResendTransport, resendRatePerSecond } from "../../../workers/mail/resend.ts";
+import { testDb } from "../../fixtures/index.ts";
 
 const baseUrl = inject("resendBaseUrl");
 const resendEnv = { ...env, MAIL_TRANSPORT: "resend", RESEND_BASE_URL: baseUrl };
-const db: Db = drizzle(env.DB, { schema });
+const db = testDb();
 
 type Received = {
 	method: string;
