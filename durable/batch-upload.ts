@@ -195,24 +195,24 @@ export class BatchUpload extends DurableObject<Env> {
 			this.#sql.exec("UPDATE state SET cursor = cursor + 1");
 			return;
 		}
-		// Fix the end time once, so the log and its file name are the same on every replay.
+		// Fix the end time once, so the log and its file name are the same on every replay; it is in
+		// D1 before the mail renders the log attachment.
 		const finishedAt = s.finished_at ?? Date.now();
 		if (s.finished_at === null) this.#sql.exec("UPDATE state SET finished_at = ?", finishedAt);
 		const counts = await countResults(this.env.DB, s.batch_id);
 		const db = this.#db();
-		const batch = await db.select().from(batches).where(eq(batches.id, s.batch_id)).get();
+		const batch = await db
+			.update(batches)
+			.set({ rowsDone: counts.total, successCount: counts.success, failureCount: counts.failed, finishedAt })
+			.where(eq(batches.id, s.batch_id))
+			.returning()
+			.get();
 		if (batch) {
-			await sendMail(this.env, db, await clerkResultMail(db, { ...batch, finishedAt }, counts));
-			await db
-				.update(batches)
-				.set({
-					status: "done",
-					rowsDone: counts.total,
-					successCount: counts.success,
-					failureCount: counts.failed,
-					finishedAt,
-				})
-				.where(eq(batches.id, s.batch_id));
+			const mail = await sendMail(this.env, db, await clerkResultMail(db, batch, counts));
+			// A provider hiccup leaves the mail queued: throw so the alarm retries with back-off,
+			// rather than call the batch done before its clerk was told.
+			if (mail.status === "queued") throw new Error("clerk result mail is still queued; retrying");
+			await db.update(batches).set({ status: "done" }).where(eq(batches.id, s.batch_id));
 		}
 		this.ctx.storage.transactionSync(() => {
 			this.#sql.exec("DELETE FROM chunks");

@@ -1,0 +1,22 @@
+// Retention (SPEC §10): upload records and their logs are kept for 3 months ("近3個月"), then
+// removed by the daily Cron Trigger; sessions past their absolute time-out are removed too.
+import { addMonths, taipeiDayStartMs, taipeiToday } from "../domain/roc-date.ts";
+import { SESSION_ABSOLUTE_MS } from "./sessions.ts";
+
+/** Batches uploaded before the first day of the 3-month window are removed. */
+export function retentionCutoffMs(nowMs: number): number {
+	return taipeiDayStartMs(addMonths(taipeiToday(nowMs), -3));
+}
+
+export async function purgeExpired(db: D1Database, nowMs = Date.now()): Promise<{ batches: number }> {
+	const cutoff = retentionCutoffMs(nowMs);
+	const old = "SELECT id FROM batches WHERE uploaded_at < ?1";
+	const results = await db.batch([
+		db.prepare(`DELETE FROM batch_rows WHERE batch_id IN (${old})`).bind(cutoff),
+		db.prepare(`DELETE FROM verification_handoffs WHERE batch_id IN (${old})`).bind(cutoff),
+		db.prepare(`DELETE FROM mail_outbox WHERE idempotency_key IN (SELECT 'batch-result:' || id FROM batches WHERE uploaded_at < ?1)`).bind(cutoff),
+		db.prepare("DELETE FROM batches WHERE uploaded_at < ?1").bind(cutoff),
+		db.prepare("DELETE FROM sessions WHERE created_at < ?1").bind(nowMs - SESSION_ABSOLUTE_MS),
+	]);
+	return { batches: results[3]?.meta.changes ?? 0 };
+}
