@@ -216,3 +216,59 @@ export const sessions = sqliteTable(
 	(t) => [index("sessions_person").on(t.idNo)],
 );
 
+
+export const CHALLENGE_PURPOSES = ["nhi-card", "moica", "moeaca", "passkey-register", "passkey-sign-in", "registrant-card"] as const;
+export type ChallengePurpose = (typeof CHALLENGE_PURPOSES)[number];
+
+/**
+ * Server challenges for card / certificate / passkey proofs: single-use, short-lived, and bound to
+ * the browser that asked (the SHA-256 of its session or pre-session cookie token).
+ */
+export const challenges = sqliteTable(
+	"challenges",
+	{
+		id: text("id").primaryKey(),
+		purpose: text("purpose", { enum: CHALLENGE_PURPOSES }).notNull(),
+		bindingHash: text("binding_hash").notNull(),
+		challenge: text("challenge").notNull(), // base64url random bytes
+		createdAt: integer("created_at").notNull(),
+		expiresAt: integer("expires_at").notNull(),
+		usedAt: integer("used_at"),
+	},
+	(t) => [index("challenges_expiry").on(t.expiresAt)],
+);
+
+/** 註冊密碼 of a person whose registration is complete. Only the PBKDF2 hash and its parameters. */
+export const credentials = sqliteTable("credentials", {
+	idNo: text("id_no").primaryKey(),
+	passwordHash: text("password_hash").notNull(), // "pbkdf2-sha256$<total iterations>$<per call>$<salt b64url>$<hash b64url>"
+	updatedAt: integer("updated_at").notNull(),
+	lockedUntil: integer("locked_until"),
+});
+
+/** Wrong 註冊密碼 attempts, for the lock-out rule (5 within 15 minutes). */
+export const signInFailures = sqliteTable(
+	"sign_in_failures",
+	{
+		id: integer("id").primaryKey({ autoIncrement: true }),
+		idNo: text("id_no").notNull(),
+		at: integer("at").notNull(),
+	},
+	(t) => [index("sign_in_failures_person").on(t.idNo, t.at)],
+);
+
+/** WebAuthn passkeys bound after a card or certificate sign-in. */
+export const passkeys = sqliteTable(
+	"passkeys",
+	{
+		id: text("id").primaryKey(), // credential id, base64url
+		idNo: text("id_no").notNull(),
+		publicKey: text("public_key").notNull(), // COSE public key, base64url
+		counter: integer("counter").notNull(),
+		transports: text("transports"), // JSON array
+		label: text("label").notNull(),
+		createdAt: integer("created_at").notNull(),
+		lastUsedAt: integer("last_used_at"),
+	},
+	(t) => [index("passkeys_person").on(t.idNo)],
+);
