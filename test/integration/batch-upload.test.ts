@@ -40,7 +40,7 @@ async function rowsOf(batchId: string) {
 async function logText(batchId: string) {
 	const file = await batchLogFile(db, batchId);
 	if (!file) throw new Error("no log");
-	return { name: file.fileName, text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(file.bytes) };
+	return { name: file.fileName, text: new TextDecoder("utf-8", { ignoreBOM: true, fatal: true }).decode(file.bytes) };
 }
 
 describe("uploading a batch file", () => {
