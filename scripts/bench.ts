@@ -1,0 +1,355 @@
+// npm run bench: the 100,000-row import, end to end on this machine. It starts a throw-away portal
+// (wrangler dev on a free port, its own --persist-to directory under the OS temp dir), migrates and seeds
+// it with the demo data, loads a 100,000-member roster for the demo's largest unit, signs in as one of its
+// clerks and uploads a 100,000-row batch file, then follows the batch to 入檔完畢 and checks the result.
+//
+// Human lines first (with where the import's time went); the LAST line is one JSON object of figures:
+//   {"rows":100000,"upload_ms":164,"import_ms":4144,"rows_per_s":24131,"peak_rss_mb":438.5}
+// upload_ms: POST /batches until its 303; import_ms: from the 303 until status 入檔完畢; peak_rss_mb: peak
+// VmRSS of the workerd process running the Worker (sampled from /proc every 50 ms). Each figure comes
+// from a measure function whose keys are merged into `results`: add a measurement by writing another
+// one and calling it from main().
+//
+// Options: --roster=feed (default: POST /api/operator/roster) | --roster=sql (wrangler d1 execute --file);
+// --timeout-s=600. The Worker is bundled once at the start and run with --no-bundle, so that source edits
+// made meanwhile do not restart workerd mid-run. Always stops wrangler dev and removes its temp dir: on
+// success, failure, Ctrl-C and time-out.
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { maskIdNo } from "../workers/domain/mask.ts";
+import { buildDemoData, renderDemoSql, Rng, type DemoDataSet } from "./demo-data.ts";
+import { buildRoster, buildUploadFile, type Member, rosterCsvChunks, rosterSql, type UploadFile } from "./lib/bench-data.ts";
+import { type BatchStatus, PortalClient, ResponsivenessProbe } from "./lib/portal-client.ts";
+import { PipelineTracer, stepTimings } from "./lib/pipeline-trace.ts";
+import { descendantsNamed, WorkerdSampler } from "./lib/workerd-stats.ts";
+import { bundleWorker, runWrangler, sleep, WranglerDev } from "./lib/wrangler-dev.ts";
+
+const ROSTER_MEMBERS = 100_000;
+const UPLOAD_ROWS = 100_000;
+const POLL_MS = 50;
+/** How often the pipeline's state row is read (cheap: one SQLite read). */
+const TRACE_MS = 10;
+/** The feed takes at most 100,000 rows per request (ROSTER_MAX_ROWS, workers/services/roster-feed.ts). */
+const ROSTER_FEED_CHUNK_ROWS = 50_000;
+/** The batch must reach 入檔完畢 within this, or the bench fails (the whole bench is bounded anyway). */
+const IMPORT_TIMEOUT_MS = 5 * 60_000;
+const BENCH_SEED = 20_261_101;
+
+type Results = Record<string, number>;
+
+const { values: options } = parseArgs({ options: { roster: { type: "string", default: "feed" }, "timeout-s": { type: "string", default: "600" } } });
+if (options.roster !== "feed" && options.roster !== "sql") {
+	console.error("--roster must be feed or sql");
+	process.exit(2);
+}
+/** The whole bench is bounded: 10 minutes unless --timeout-s says otherwise. */
+const BENCH_TIMEOUT_MS = Number(options["timeout-s"]) * 1000;
+
+// ---- lifecycle: one temp dir, one wrangler dev, torn down whatever happens -------------------------
+
+const workDir = mkdtempSync(path.join(tmpdir(), "nhi-bench-"));
+const persistTo = path.join(workDir, "state");
+// Not under the bundle's directory: wrangler dev --no-bundle watches that one and would reload.
+const bundleDir = path.join(workDir, "bundle");
+let bundle: string | null = null;
+let dev: WranglerDev | null = null;
+let shuttingDown = false;
+
+async function teardown(): Promise<void> {
+	await dev?.stop();
+	dev = null;
+	rmSync(workDir, { recursive: true, force: true });
+}
+
+async function abort(message: string, exitCode: number): Promise<never> {
+	// Already shutting down: the first caller exits (a failure it caused, e.g. a fetch cut off by
+	// stopping wrangler dev, must not pre-empt it).
+	if (shuttingDown) return new Promise<never>(() => undefined);
+	shuttingDown = true;
+	console.error(`\n${message}`);
+	if (dev && exitCode === 1) console.error(`\nLast lines of wrangler dev's output:\n${dev.logTail(15)}`);
+	await teardown().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
+	process.exit(exitCode);
+}
+
+/** Ctrl-C: tear down; a second Ctrl-C exits at once (the exit hook still kills wrangler dev). */
+function onSignal(signal: NodeJS.Signals, exitCode: number): void {
+	if (shuttingDown) process.exit(exitCode);
+	void abort(`bench ${signal === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated"}: stopping wrangler dev and removing its temp dir.`, exitCode);
+}
+
+process.on("SIGINT", () => onSignal("SIGINT", 130));
+process.on("SIGTERM", () => onSignal("SIGTERM", 143));
+// Last resort if something exits the process without teardown: nothing may outlive the bench.
+process.on("exit", () => {
+	dev?.killNow();
+	rmSync(workDir, { recursive: true, force: true });
+});
+setTimeout(() => void abort(`bench timed out after ${BENCH_TIMEOUT_MS / 1000} s (--timeout-s): stopping wrangler dev and removing its temp dir.`, 1), BENCH_TIMEOUT_MS).unref();
+
+/** workerd processes on this machine that are not ours (a test run of another engineer, say). */
+function otherWorkerd(): number {
+	return descendantsNamed(0, "workerd").length - (dev ? descendantsNamed(dev.pid, "workerd").length : 0);
+}
+
+function log(line: string): void {
+	console.log(line);
+}
+
+function since(t0: number): string {
+	return `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+}
+
+// ---- setup ---------------------------------------------------------------------------------------
+
+type DemoClerk = { unitCode: string; unitName: string; insured: number; idNo: string; name: string; email: string };
+
+/** The demo unit with the most insured members, and its first clerk (承辦人). */
+function largestUnitClerk(data: DemoDataSet): DemoClerk {
+	const insured = new Map<string, number>();
+	for (const r of data.roster) if (r.withdrawnOn == null) insured.set(r.unitCode, (insured.get(r.unitCode) ?? 0) + 1);
+	const [unitCode, count] = [...insured].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
+	const unit = data.units.find((u) => u.code === unitCode);
+	const clerk = data.staff.find((s) => s.unitCode === unitCode && s.role === "clerk" && s.revokedAt == null);
+	const person = data.people.find((p) => p.idNo === clerk?.idNo);
+	if (!unit || !clerk || !person) throw new Error("the demo data has no unit with a clerk");
+	return { unitCode, unitName: unit.name, insured: count, idNo: clerk.idNo, name: person.name, email: clerk.email };
+}
+
+async function executeSqlFile(name: string, sql: string): Promise<void> {
+	const file = path.join(workDir, name);
+	writeFileSync(file, sql);
+	await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file]);
+	rmSync(file);
+}
+
+async function startPortal(operatorToken: string): Promise<WranglerDev> {
+	dev = await WranglerDev.start({
+		persistTo,
+		vars: { OPERATOR_TOKEN: operatorToken },
+		logFile: path.join(workDir, "wrangler-dev.log"),
+		...(bundle ? { bundle } : {}),
+	});
+	return dev;
+}
+
+/**
+ * Loads the roster through the operator feed (on a wrangler dev of its own), or with bulk INSERTs when
+ * asked or when the feed is not there. Either way no wrangler dev runs afterwards: the measured one
+ * starts fresh, so its memory figures are the import's, not the roster load's leftovers.
+ */
+async function loadRoster(operatorToken: string, unitCode: string, members: readonly Member[]): Promise<void> {
+	if (options.roster === "feed") {
+		const portal = new PortalClient((await startPortal(operatorToken)).origin);
+		const t0 = performance.now();
+		let received = 0;
+		for (const chunk of rosterCsvChunks(unitCode, members, ROSTER_FEED_CHUNK_ROWS)) {
+			const answer = await portal.postRoster(operatorToken, chunk);
+			if (answer === null) {
+				log("  the operator roster feed answers 404 (not there yet): loading with wrangler d1 execute instead.");
+				await stopPortal();
+				return loadRosterBySql(unitCode, members);
+			}
+			if (answer.failed > 0) throw new Error(`the roster feed refused ${answer.failed} of ${answer.received} rows`);
+			received += answer.upserted;
+		}
+		const ms = performance.now() - t0;
+		await stopPortal();
+		log(
+			`  roster: ${received.toLocaleString("en")} members through POST /api/operator/roster (${Math.ceil(members.length / ROSTER_FEED_CHUNK_ROWS)} requests)` +
+				` in ${(ms / 1000).toFixed(1)} s, ${Math.round(received / (ms / 1000)).toLocaleString("en")} rows/s`,
+		);
+		return;
+	}
+	return loadRosterBySql(unitCode, members);
+}
+
+/** Bulk INSERTs with wrangler d1 execute, which must not write the SQLite file under a running workerd. */
+async function loadRosterBySql(unitCode: string, members: readonly Member[]): Promise<void> {
+	const t0 = performance.now();
+	await executeSqlFile("roster.sql", rosterSql(unitCode, members));
+	log(`  roster: ${members.length.toLocaleString("en")} members with wrangler d1 execute --file (bulk INSERTs) in ${since(t0)}`);
+}
+
+async function stopPortal(): Promise<void> {
+	await dev?.stop();
+	dev = null;
+}
+
+// ---- measurements --------------------------------------------------------------------------------
+
+/**
+ * upload_ms: POST /batches until its 303 answer. import_ms: from that answer until status 入檔完畢 (the
+ * pipeline mails the clerk before it sets done). peak_rss_mb: the workerd processes' peak RSS meanwhile.
+ * Besides: workerd's CPU time, the status polls' latencies, and the pipeline's steps traced from the
+ * BatchUpload object's own state row.
+ */
+async function measureUploadAndImport(portal: PortalClient, devServer: WranglerDev, file: UploadFile, clerk: DemoClerk) {
+	const workerd = new WorkerdSampler(devServer.pid);
+	if (workerd.start(POLL_MS).length === 0) log("  (no workerd process found under wrangler dev: peak_rss_mb will be 0)");
+	const probe = new ResponsivenessProbe(devServer.origin, POLL_MS);
+	probe.start();
+
+	const t0 = performance.now();
+	const batchId = await portal.upload({ unitCode: clerk.unitCode, contactName: clerk.name, contactEmail: clerk.email, fileName: file.fileName, bytes: file.bytes });
+	const accepted = performance.now();
+	const tracer = new PipelineTracer(persistTo, batchId);
+	tracer.start(TRACE_MS);
+
+	const pollMs: number[] = [];
+	let last: BatchStatus;
+	for (;;) {
+		const before = performance.now();
+		last = await portal.status(batchId);
+		const at = performance.now();
+		pollMs.push(at - before);
+		if (last.status === "done" || last.status === "failed") break;
+		if (at - accepted > IMPORT_TIMEOUT_MS) throw new Error(`batch still ${last.label} (${last.rowsDone}/${last.totalRows}) after ${IMPORT_TIMEOUT_MS / 1000} s`);
+		await sleep(POLL_MS);
+	}
+	const finished = performance.now();
+	const stats = workerd.stop();
+	const trace = tracer.stop();
+	const probeMs = await probe.stop();
+	if (last.status === "failed") throw new Error(`batch failed (入檔失敗): ${last.failureMessage ?? "no message"}`);
+
+	const importMs = finished - accepted;
+	const results: Results = {
+		upload_ms: Math.round(accepted - t0),
+		import_ms: Math.round(importMs),
+		rows_per_s: Math.round(file.rows / (importMs / 1000)),
+		// The largest workerd is the one running the Worker, its Durable Objects and local D1; wrangler's
+		// other workerd (its entry proxy, ~90 MB) does not exist in production. The sum is reported too.
+		peak_rss_mb: round1(Math.max(0, ...stats.peakRssMbByPid.values())),
+	};
+	return { batchId, final: last, results, pollMs, probeMs, workerd: stats, steps: stepTimings(trace.transitions, accepted, finished), traceErrors: trace.unreadable };
+}
+
+type ImportRun = Awaited<ReturnType<typeof measureUploadAndImport>>;
+
+/** Where the import's time went, for people. */
+function reportImport(run: ImportRun, results: Results): void {
+	log(`5. batch ${run.batchId}: upload answered in ${results.upload_ms} ms, 入檔完畢 ${results.import_ms} ms later (${results.rows_per_s?.toLocaleString("en")} rows/s)`);
+	if (run.steps.length > 0) {
+		const steps = run.steps.map((s) => `${s.step} ${s.step === "done" ? `at ${Math.round(s.startMs)}` : `${Math.round(s.ms)}`} ms${s.chunks > 0 && s.step !== "parse" && s.step !== "done" ? ` (${s.chunks} chunks, ${Math.round(s.ms / s.chunks)} ms each)` : ""}`);
+		log(`  pipeline steps after the 303 (from the BatchUpload object's state row): ${steps.join(" → ")}`);
+	} else {
+		log(`  pipeline steps: not traced (the BatchUpload object's SQLite file was not readable${run.traceErrors > 0 ? `, ${run.traceErrors} errors` : ""})`);
+	}
+	log(`  status polls (GET /batches/:id/status): ${latencies(run.pollMs)}`);
+	log(`  responsiveness meanwhile (GET /batches/template.csv, no session, no D1): ${latencies(run.probeMs)}`);
+	const w = run.workerd;
+	const perPid = [...w.peakRssMbByPid].map(([pid, mb]) => `${pid}: ${round1(mb)} MB`).join(", ");
+	log(
+		`  workerd RSS: peak ${results.peak_rss_mb} MB in the Worker's process; all ${w.peakRssMbByPid.size} workerd processes summed:` +
+			` ${round1(w.startRssMb)} MB before the upload, peak ${round1(w.peakRssMb)} MB${w.hwmMb === null ? "" : `, VmHWM ${round1(w.hwmMb)} MB`}` +
+			` (peaks by pid ${perPid || "none"}; ${w.samples} samples)`,
+	);
+	log(`  workerd CPU during the import: ${Math.round(w.cpuMs)} ms (${Math.round((100 * w.cpuMs) / (results.import_ms ?? 1))}% of one core over import_ms)`);
+}
+
+/** The end state: counts add up, match what the file was built to give, and the clerk has the mail. */
+async function verifyEndState(portal: PortalClient, final: BatchStatus, file: UploadFile, clerk: DemoClerk, uploadStartedAt: number): Promise<string[]> {
+	const problems: string[] = [];
+	if (final.totalRows !== file.rows) problems.push(`totalRows ${final.totalRows} ≠ ${file.rows} rows in the file`);
+	if (final.successCount + final.failureCount !== file.rows) {
+		problems.push(`success ${final.successCount} + failure ${final.failureCount} ≠ ${file.rows} rows`);
+	}
+	if (final.successCount !== file.expected.success || final.failureCount !== file.expected.failed) {
+		problems.push(`expected success ${file.expected.success} / failure ${file.expected.failed}, got ${final.successCount} / ${final.failureCount}`);
+	}
+	log(`  counts: 總共上傳${final.totalRows}筆, 成功註冊${final.successCount}筆, 失敗${final.failureCount}筆 (expected ${file.expected.success} / ${file.expected.failed})`);
+
+	const messages = await portal.mailbox(clerk.email);
+	if (messages === null) {
+		log("  clerk mail: skipped (GET /dev/mailbox.json is not there yet)");
+	} else {
+		const mail = messages.find((m) => Date.parse(m.createdAt) >= uploadStartedAt - 1_000);
+		if (!mail) problems.push(`no mail to ${clerk.email} since the upload`);
+		else {
+			const counted = mail.text.includes(`總共上傳${file.rows}筆`);
+			log(`  clerk mail: 「${mail.subject}」 to ${mail.to.join(", ")}, ${mail.attachments.length} attachment(s)${counted ? `, says 總共上傳${file.rows}筆` : ""}`);
+			if (!counted) problems.push(`the clerk mail does not say 總共上傳${file.rows}筆`);
+		}
+	}
+	return problems;
+}
+
+function round1(n: number): number {
+	return Math.round(n * 10) / 10;
+}
+
+function latencies(values: readonly number[]): string {
+	if (values.length === 0) return "none answered";
+	return `${values.length} answers, p50 ${Math.round(percentile(values, 50))} ms, p95 ${Math.round(percentile(values, 95))} ms, max ${Math.round(Math.max(...values))} ms`;
+}
+
+function percentile(values: readonly number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+	const t0 = performance.now();
+	const operatorToken = crypto.randomUUID();
+	log(`Bench: ${UPLOAD_ROWS.toLocaleString("en")}-row batch import on a throw-away portal (${workDir})`);
+	log(`  ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}${otherWorkerd() > 0 ? `; ${otherWorkerd()} other workerd process(es) running (tests?): figures may suffer` : ""}`);
+
+	log("1. bundling the Worker, migrating and seeding the demo data…");
+	bundle = await bundleWorker(bundleDir);
+	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+	const demo = buildDemoData();
+	await executeSqlFile("seed.sql", renderDemoSql(demo).join("\n"));
+	const clerk = largestUnitClerk(demo);
+	log(`  ${clerk.unitCode} ${clerk.unitName} (${clerk.insured.toLocaleString("en")} insured in the demo data); clerk ${maskIdNo(clerk.idNo)} ${clerk.email} — ${since(t0)}`);
+
+	const rng = new Rng(BENCH_SEED);
+	const taken = new Set(demo.people.map((p) => p.idNo));
+	const members = buildRoster(rng, taken, ROSTER_MEMBERS);
+	const file = buildUploadFile(rng, clerk.unitCode, members, taken, UPLOAD_ROWS);
+
+	log("2. loading the roster…");
+	await loadRoster(operatorToken, clerk.unitCode, members);
+	const tDev = performance.now();
+	const devServer = await startPortal(operatorToken);
+	const portal = new PortalClient(devServer.origin);
+	log(`  a fresh wrangler dev answers at ${portal.origin} after ${since(tDev)}`);
+	const results: Results = { rows: file.rows };
+
+	log("3. signing in as the clerk (POST /dev/sign-in) and reading the form's CSRF token…");
+	await portal.signIn(clerk.idNo);
+	await portal.loadCsrfToken();
+
+	const e = file.expected;
+	log(
+		`4. uploading ${file.fileName}: ${file.bytes.byteLength.toLocaleString("en")} bytes, ${file.rows.toLocaleString("en")} rows` +
+			` (expected ${e.success} success incl. ${e.mobileRepaired} repaired mobiles; failures: ${e.byCode.NOT_INSURED} not insured,` +
+			` ${e.byCode.ID_INVALID} bad checksum, ${e.byCode.EMAIL_INVALID} bad e-mail, ${e.byCode.DUPLICATE_IN_FILE} duplicates)`,
+	);
+	const reloadsBefore = devServer.reloads();
+	if (otherWorkerd() > 0) log(`  note: ${otherWorkerd()} other workerd process(es) are running on this machine (tests?): they compete for the ${availableParallelism()} cores.`);
+	const uploadStartedAt = Date.now();
+	const run = await measureUploadAndImport(portal, devServer, file, clerk);
+	Object.assign(results, run.results);
+
+	reportImport(run, results);
+	const reloads = devServer.reloads() - reloadsBefore;
+	if (reloads > 0) log(`  WARNING: wrangler dev reloaded ${reloads} time(s) during the run (source files changed): figures are suspect.`);
+
+	log("6. verifying the end state…");
+	const problems = await verifyEndState(portal, run.final, file, clerk, uploadStartedAt);
+	for (const problem of problems) console.error(`  FAILED: ${problem}`);
+	log(`Done in ${since(t0)}; targets: ≥ 50,000 rows/s, upload < 1,000 ms, workerd < 512 MB.`);
+
+	shuttingDown = true;
+	await teardown();
+	console.log(JSON.stringify(results));
+	if (problems.length > 0) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => abort(`bench failed: ${err instanceof Error ? err.message : String(err)}`, 1));

@@ -1,0 +1,194 @@
+// Wrangler for scripts that need a throw-away portal: the CLI (d1 migrations / execute) against a given
+// --persist-to directory, and `wrangler dev` on a free loopback port in its own process group, so that
+// stopping it takes workerd down too and nothing is left listening.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+/** How long `wrangler dev` may take to build and answer its first request. */
+const READY_TIMEOUT_MS = 120_000;
+/** How long the process group gets between SIGTERM and SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+
+function wranglerEnv(): NodeJS.ProcessEnv {
+	return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" };
+}
+
+/**
+ * Runs a wrangler CLI command on this Node (the pinned one) and returns its stdout. Asynchronous, so a
+ * Ctrl-C or the bench's time-out is handled while it runs; stdin is closed, so prompts take their default.
+ */
+export function runWrangler(args: readonly string[]): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: ROOT, env: wranglerEnv(), stdio: ["ignore", "pipe", "pipe"] });
+		const out: Buffer[] = [];
+		const err: Buffer[] = [];
+		child.stdout.on("data", (b: Buffer) => out.push(b));
+		child.stderr.on("data", (b: Buffer) => err.push(b));
+		child.on("error", reject);
+		child.on("close", (code, signal) => {
+			const stdout = Buffer.concat(out).toString("utf8");
+			if (code === 0) return resolve(stdout);
+			const tail = (stdout + Buffer.concat(err).toString("utf8")).trim().split("\n").slice(-15).join("\n");
+			reject(new Error(`wrangler ${args.slice(0, 3).join(" ")} failed (${signal ?? `exit ${code}`}):\n${tail}`));
+		});
+	});
+}
+
+/**
+ * Bundles the Worker as `wrangler deploy` would (--dry-run, nothing leaves the machine) and returns the
+ * entry file. A script that measures or tests the Worker runs this snapshot, so that another engineer
+ * saving a source file does not make wrangler dev rebuild and restart workerd in the middle of a run.
+ */
+export async function bundleWorker(outDir: string): Promise<string> {
+	await runWrangler(["deploy", "--dry-run", "--outdir", outDir]);
+	return path.join(outDir, "index.js");
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once("error", reject);
+		server.listen(0, "127.0.0.1", () => {
+			const address = server.address();
+			const port = typeof address === "object" && address !== null ? address.port : 0;
+			server.close(() => (port > 0 ? resolve(port) : reject(new Error("no free port"))));
+		});
+	});
+}
+
+export type WranglerDevOptions = {
+	persistTo: string;
+	/** --var NAME:VALUE pairs (they override .dev.vars). */
+	vars: Record<string, string>;
+	/** wrangler's own output goes here, not to the terminal. */
+	logFile: string;
+	/** A bundle made by bundleWorker(): run as is (--no-bundle), so edits to the sources do not reload it. */
+	bundle?: string;
+};
+
+export class WranglerDev {
+	readonly origin: string;
+	readonly logFile: string;
+	#child: ChildProcess;
+	#exited: Promise<void>;
+	#stopped = false;
+
+	private constructor(child: ChildProcess, origin: string, logFile: string) {
+		this.#child = child;
+		this.origin = origin;
+		this.logFile = logFile;
+		this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
+	}
+
+	/** Starts `wrangler dev` and resolves once the portal answers HTTP (any status). */
+	static async start(options: WranglerDevOptions): Promise<WranglerDev> {
+		const [port, inspectorPort] = [await freePort(), await freePort()];
+		const args = [
+			WRANGLER, "dev",
+			// With a script argument wrangler looks for its config next to the script: name ours.
+			...(options.bundle ? [options.bundle, "--no-bundle", "--config", path.join(ROOT, "wrangler.toml")] : []),
+			"--ip", "127.0.0.1",
+			"--port", String(port),
+			"--inspector-port", String(inspectorPort),
+			"--persist-to", options.persistTo,
+			"--show-interactive-dev-session=false",
+			...Object.entries(options.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+		];
+		const log = createWriteStream(options.logFile);
+		// detached: its own process group, which stop() signals as a whole (wrangler, esbuild, workerd).
+		const child = spawn(process.execPath, args, { cwd: ROOT, env: wranglerEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+		child.stdout?.pipe(log);
+		child.stderr?.pipe(log);
+		const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, options.logFile);
+		try {
+			await dev.#waitUntilReady();
+		} catch (err) {
+			await dev.stop();
+			throw err;
+		}
+		return dev;
+	}
+
+	get pid(): number {
+		return this.#child.pid ?? -1;
+	}
+
+	/** How often wrangler rebuilt the Worker since it started (another engineer saving a file). */
+	reloads(): number {
+		return (readLog(this.logFile).match(/Reloading local server|Local server updated/g) ?? []).length;
+	}
+
+	/** The last lines wrangler dev wrote, for an error report. */
+	logTail(lines: number): string {
+		return tail(readLog(this.logFile), lines);
+	}
+
+	async #waitUntilReady(): Promise<void> {
+		const deadline = Date.now() + READY_TIMEOUT_MS;
+		while (Date.now() < deadline) {
+			if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
+				throw new Error(`wrangler dev exited before it answered:\n${tail(readLog(this.logFile))}`);
+			}
+			// wrangler dev keeps waiting for a fix after a failed build; a script has nobody to fix it.
+			const output = readLog(this.logFile);
+			if (/Build failed/.test(output)) throw new Error(`the Worker does not build:\n${tail(output)}`);
+			try {
+				await fetch(`${this.origin}/`, { redirect: "manual", signal: AbortSignal.timeout(2_000) });
+				return;
+			} catch {
+				await sleep(250);
+			}
+		}
+		throw new Error(`wrangler dev did not answer within ${READY_TIMEOUT_MS / 1000} s:\n${tail(readLog(this.logFile))}`);
+	}
+
+	/** SIGTERM to the whole group, SIGKILL after a grace period. Safe to call more than once. */
+	async stop(): Promise<void> {
+		if (this.#stopped) return this.#exited;
+		this.#stopped = true;
+		if (!this.#signal("SIGTERM")) return;
+		const timer = setTimeout(() => this.#signal("SIGKILL"), STOP_GRACE_MS);
+		await this.#exited;
+		clearTimeout(timer);
+		// workerd may outlive its parent for a moment; the group is gone only when every member is.
+		this.#signal("SIGKILL");
+	}
+
+	/** Synchronous last resort for process.on("exit"). */
+	killNow(): void {
+		this.#stopped = true;
+		this.#signal("SIGKILL");
+	}
+
+	#signal(signal: NodeJS.Signals): boolean {
+		if (this.#child.pid === undefined) return false;
+		try {
+			process.kill(-this.#child.pid, signal);
+			return true;
+		} catch {
+			return false; // ESRCH: the group is already gone
+		}
+	}
+}
+
+function readLog(file: string): string {
+	try {
+		return readFileSync(file, "utf8");
+	} catch {
+		return "";
+	}
+}
+
+function tail(text: string, lines = 20): string {
+	return text.trim().split("\n").slice(-lines).join("\n");
+}
+
+export function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
