@@ -75,7 +75,7 @@ export type ExpectedCode = "REGISTERED" | "NOT_INSURED" | "ID_INVALID" | "EMAIL_
 
 export type UploadFile = {
 	fileName: string;
-	bytes: Uint8Array;
+	bytes: Uint8Array<ArrayBuffer>;
 	rows: number;
 	expected: { success: number; failed: number; byCode: Record<ExpectedCode, number>; mobileRepaired: number };
 };

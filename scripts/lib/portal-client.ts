@@ -66,7 +66,7 @@ export class PortalClient {
 	}
 
 	/** POST /batches (multipart); resolves with the batch id once the 303 answer arrives. */
-	async upload(form: { unitCode: string; contactName: string; contactEmail: string; fileName: string; bytes: Uint8Array }): Promise<string> {
+	async upload(form: { unitCode: string; contactName: string; contactEmail: string; fileName: string; bytes: Uint8Array<ArrayBuffer> }): Promise<string> {
 		const body = new FormData();
 		body.set("_csrf", this.#csrf ?? "");
 		body.set("unitCode", form.unitCode);
