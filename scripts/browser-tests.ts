@@ -1,0 +1,205 @@
+// npm run test:browser (SPEC §11): the real-browser tests of the pages. It makes a throw-away portal —
+// a fresh --persist-to directory, the D1 migrations applied and the demo data seeded into it, `wrangler
+// dev` on a free loopback port — then runs test/browser/*.test.ts with Node's own test runner (the
+// portal's address in PORTAL_URL), so the output ends with node:test's summary lines.
+//
+// Whatever happens (pass, failure, Ctrl-C, the 10-minute bound), wrangler dev's process group and every
+// Chromium the tests started are stopped and the temp dir removed. wrangler's log is printed only when
+// something failed. Exit code: 0 when every test passed.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { renderDemoSql, buildDemoData } from "./demo-data.ts";
+import { ROOT, runWrangler, WranglerDev } from "./lib/wrangler-dev.ts";
+import { verifyDataSet } from "./seed.ts";
+
+/** The whole run, set-up included, is bounded. */
+const RUN_TIMEOUT_MS = 10 * 60_000;
+/** One test's bound inside node:test (a test waits at most a minute for its batch to end). */
+const TEST_TIMEOUT_MS = 3 * 60_000;
+const TEST_DIR = path.join(ROOT, "test", "browser");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** node:test's closing summary: "ℹ tests 5", "ℹ pass 5", … "ℹ duration_ms 1234.5". */
+const SUMMARY_LINE = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /;
+
+const workDir = mkdtempSync(path.join(tmpdir(), "nhi-browser-"));
+const persistTo = path.join(workDir, "state");
+/** TMPDIR of the test processes: Playwright puts each Chromium's fresh profile here. */
+const browserTmp = path.join(workDir, "browser");
+mkdirSync(browserTmp);
+let dev: WranglerDev | null = null;
+let tests: ChildProcess | null = null;
+let finishing = false;
+let wranglerLogShown = false;
+
+function since(t0: number): string {
+	return `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+}
+
+/** Migrates the fresh local D1 under `dir` and loads the demo data set (the seed's, checked the seed's way). */
+async function prepareLocalDb(dir: string): Promise<void> {
+	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir]);
+	const data = buildDemoData();
+	verifyDataSet(data);
+	const file = path.join(workDir, "seed.sql");
+	writeFileSync(file, renderDemoSql(data).join("\n"));
+	// Local execution runs the whole file as one D1 batch: all or nothing.
+	await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", dir, "--file", file]);
+	rmSync(file);
+}
+
+function testFiles(): string[] {
+	return readdirSync(TEST_DIR)
+		.filter((name) => name.endsWith(".test.ts"))
+		.sort()
+		.map((name) => path.join(TEST_DIR, name));
+}
+
+/** Runs node:test on the files; its output goes to ours as it comes. Resolves with its exit code and the summary. */
+function runTests(files: readonly string[], portalUrl: string): Promise<{ code: number; summary: string[] }> {
+	const args = ["--test", "--test-reporter=spec", "--test-concurrency=1", `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
+	const env: NodeJS.ProcessEnv = { ...process.env, PORTAL_URL: portalUrl, TMPDIR: browserTmp, CHROMIUM_PATH: CHROMIUM };
+	if (process.stdout.isTTY) env.FORCE_COLOR = "1";
+	// Its own process group, so a time-out can stop the runner and every test process at once.
+	const child = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+	tests = child;
+	const summary: string[] = [];
+	let pending = "";
+	child.stdout?.on("data", (chunk: Buffer) => {
+		process.stdout.write(chunk);
+		pending += chunk.toString("utf8");
+		const lines = pending.split("\n");
+		pending = lines.pop() ?? "";
+		for (const line of lines) if (SUMMARY_LINE.test(stripAnsi(line))) summary.push(line);
+	});
+	child.stderr?.pipe(process.stderr);
+	return new Promise((resolve) => {
+		child.on("error", (err) => {
+			console.error(`node --test could not start: ${err.message}`);
+			resolve({ code: 1, summary });
+		});
+		child.on("close", (code, signal) => {
+			tests = null;
+			resolve({ code: code ?? (signal ? 1 : 0), summary });
+		});
+	});
+}
+
+function stripAnsi(text: string): string {
+	return text.replace(/\x1b\[[0-9;]*m/g, "");
+}
+
+function signalGroup(child: ChildProcess | null, signal: NodeJS.Signals): void {
+	if (child?.pid === undefined) return;
+	try {
+		process.kill(-child.pid, signal);
+	} catch {
+		// ESRCH: the group is already gone.
+	}
+}
+
+/**
+ * Chromium processes started for this run: the ones whose command line names this run's temp dir (their
+ * profile lives there). Playwright closes them itself; this catches one a killed test process left behind.
+ */
+function leftoverChromiumPids(): number[] {
+	const pids: number[] = [];
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+			if (cmdline.includes(browserTmp) && Number(entry) !== process.pid) pids.push(Number(entry));
+		} catch {
+			// The process ended while we looked.
+		}
+	}
+	return pids;
+}
+
+function stopLeftoverChromium(): number {
+	const pids = leftoverChromiumPids();
+	for (const pid of pids) {
+		try {
+			process.kill(pid, "SIGKILL");
+		} catch {
+			// Already gone.
+		}
+	}
+	return pids.length;
+}
+
+function printWranglerLog(): void {
+	if (wranglerLogShown || !dev || !existsSync(dev.logFile)) return;
+	wranglerLogShown = true;
+	const log = readFileSync(dev.logFile, "utf8").trim();
+	console.log(`\n---- wrangler dev log (${path.basename(dev.logFile)}) ----\n${log.split("\n").slice(-200).join("\n")}\n---- end of wrangler dev log ----`);
+}
+
+/** Stops everything this run started, removes its temp dir, and exits. Runs once. */
+async function finish(exitCode: number, why?: string): Promise<never> {
+	if (finishing) return new Promise<never>(() => undefined);
+	finishing = true;
+	if (why) console.error(`\n${why}`);
+	if (tests) {
+		signalGroup(tests, "SIGTERM");
+		const runner = tests;
+		await new Promise<void>((resolve) => {
+			const timer = setTimeout(() => {
+				signalGroup(runner, "SIGKILL");
+				resolve();
+			}, 5_000);
+			runner.once("close", () => {
+				clearTimeout(timer);
+				resolve();
+			});
+		});
+	}
+	const leftovers = stopLeftoverChromium();
+	if (leftovers > 0) console.error(`stopped ${leftovers} Chromium process(es) a test left running`);
+	if (exitCode !== 0) printWranglerLog();
+	await dev?.stop().catch((err: unknown) => console.error(`stopping wrangler dev: ${String(err)}`));
+	dev = null;
+	rmSync(workDir, { recursive: true, force: true });
+	process.exit(exitCode);
+}
+
+process.on("SIGINT", () => void finish(130, "browser tests interrupted (Ctrl-C)."));
+process.on("SIGTERM", () => void finish(143, "browser tests terminated."));
+// Last resort if something ends the process without finish(): nothing may outlive the run.
+process.on("exit", () => {
+	signalGroup(tests, "SIGKILL");
+	dev?.killNow();
+	stopLeftoverChromium();
+	rmSync(workDir, { recursive: true, force: true });
+});
+setTimeout(() => void finish(1, `browser tests timed out after ${RUN_TIMEOUT_MS / 60_000} minutes.`), RUN_TIMEOUT_MS).unref();
+
+async function main(): Promise<void> {
+	if (!existsSync(CHROMIUM)) {
+		return finish(1, `${CHROMIUM} not found: install Debian's Chromium (apt-get install -y chromium), or set CHROMIUM_PATH.`);
+	}
+	const files = testFiles();
+	if (files.length === 0) return finish(1, `no browser tests in ${path.relative(ROOT, TEST_DIR)}/`);
+
+	let t0 = performance.now();
+	console.log("Browser tests: preparing a throw-away portal (D1 migrated and seeded with the demo data)…");
+	await prepareLocalDb(persistTo);
+	console.log(`  local D1 ready in ${since(t0)}`);
+	t0 = performance.now();
+	rmSync(path.join(ROOT, "test-results", "browser"), { recursive: true, force: true });
+	dev = await WranglerDev.start({ persistTo, vars: { ENVIRONMENT: "development", MAIL_TRANSPORT: "outbox" }, logFile: path.join(workDir, "wrangler-dev.log") });
+	console.log(`  wrangler dev on ${dev.origin} (pid ${dev.pid}) in ${since(t0)}\n`);
+
+	const { code, summary } = await runTests(files, dev.origin);
+	if (finishing) return; // interrupted or timed out: finish() is already tearing down.
+	if (code !== 0) {
+		// The log first, then node:test's summary again, so the output still ends with it.
+		printWranglerLog();
+		if (summary.length > 0) console.log(`\n${summary.join("\n")}`);
+	}
+	return finish(code === 0 ? 0 : 1);
+}
+
+main().catch((err: unknown) => finish(1, `browser tests could not run: ${err instanceof Error ? err.message : String(err)}`));

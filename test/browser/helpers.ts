@@ -1,0 +1,179 @@
+// Real-browser test harness: Debian's Chromium driven by playwright-core against the portal that
+// scripts/browser-tests.ts started (PORTAL_URL). Each test gets fresh browser contexts (one per person
+// signed in), every page is watched for console errors, uncaught exceptions and CSP violations, and a
+// failing test leaves screenshots of its open pages in test-results/browser/.
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { chromium, type Browser, type BrowserContext, type Download, type Page } from "playwright-core";
+import { maskIdNo } from "../../workers/domain/mask.ts";
+import { demoStaff, type DemoStaffMember, type StaffRole } from "./fixtures.ts";
+
+export const PORTAL_URL = requiredEnv("PORTAL_URL").replace(/\/$/, "");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+	"--headless",
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-background-networking",
+	"--disable-component-update",
+	"--disable-sync",
+	"--disable-quic",
+	"--no-first-run",
+];
+const RESULTS_DIR = path.resolve(import.meta.dirname, "..", "..", "test-results", "browser");
+/** Playwright's wait for any one element or navigation; a batch of a few rows ends well within it. */
+const ACTION_TIMEOUT_MS = 20_000;
+
+function requiredEnv(name: string): string {
+	const value = process.env[name];
+	if (!value) throw new Error(`${name} is not set: run the browser tests with \`npm run test:browser\``);
+	return value;
+}
+
+/**
+ * One Chromium for the test file, launched before its first test and closed after the last. Playwright
+ * gives each launch a fresh, throw-away --user-data-dir (under TMPDIR, which the runner points at its
+ * own temp dir, so it can find and stop a Chromium that outlived a crashed test process).
+ */
+export function useBrowser(): () => Browser {
+	let browser: Browser | undefined;
+	before(async () => {
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+	});
+	after(async () => {
+		await browser?.close();
+	});
+	return () => {
+		if (!browser) throw new Error("the browser is not running");
+		return browser;
+	};
+}
+
+/** What a test may do with the browser: open pages as different people, each in its own context. */
+export class Harness {
+	/** Console errors, uncaught exceptions and CSP violations seen on any page of the test. */
+	readonly problems: string[] = [];
+	readonly #browser: Browser;
+	readonly #contexts: BrowserContext[] = [];
+	/** Console messages a test expects (e.g. the 422 of a rejected upload), matched once each. */
+	readonly #expected: RegExp[] = [];
+
+	constructor(browser: Browser) {
+		this.#browser = browser;
+	}
+
+	/** A new person at a new browser: own cookies, zh-TW, Taipei time. */
+	async newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+		const context = await this.#browser.newContext({
+			baseURL: PORTAL_URL,
+			locale: "zh-TW",
+			timezoneId: "Asia/Taipei",
+			acceptDownloads: true,
+			javaScriptEnabled: options.javaScriptEnabled ?? true,
+		});
+		context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+		this.#contexts.push(context);
+		// Reports CSP violations even where Chromium would not log them to the console.
+		await context.addInitScript(() => {
+			document.addEventListener("securitypolicyviolation", (e) => {
+				console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+			});
+		});
+		context.on("page", (page) => this.#watch(page));
+		return context.newPage();
+	}
+
+	/** The next console error matching `pattern` is expected, not a problem. */
+	expectConsoleError(pattern: RegExp): void {
+		this.#expected.push(pattern);
+	}
+
+	#watch(page: Page): void {
+		page.on("console", (msg) => {
+			const text = msg.text();
+			const csp = /Content Security Policy|CSP violation/i.test(text);
+			if (msg.type() !== "error" && !csp) return;
+			const expected = this.#expected.findIndex((re) => re.test(text));
+			if (expected >= 0 && !csp) {
+				this.#expected.splice(expected, 1);
+				return;
+			}
+			this.problems.push(`console.${msg.type()} on ${page.url()}: ${text}`);
+		});
+		page.on("pageerror", (err) => this.problems.push(`uncaught ${err.name} on ${page.url()}: ${err.message}`));
+	}
+
+	pages(): Page[] {
+		return this.#contexts.flatMap((c) => c.pages());
+	}
+
+	/** Full-page screenshots of every open page; returns their paths. */
+	async screenshots(testName: string): Promise<string[]> {
+		mkdirSync(RESULTS_DIR, { recursive: true });
+		const slug = testName.replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-|-$/g, "").slice(0, 80);
+		const files: string[] = [];
+		for (const [i, page] of this.pages().entries()) {
+			const file = path.join(RESULTS_DIR, `${slug}-${i + 1}.png`);
+			try {
+				await page.screenshot({ path: file, fullPage: true, timeout: 5_000 });
+				files.push(file);
+			} catch {
+				// A crashed or closed page has nothing to show; the failure itself is what matters.
+			}
+		}
+		return files;
+	}
+
+	async close(): Promise<void> {
+		await Promise.allSettled(this.#contexts.map((c) => c.close()));
+	}
+}
+
+/**
+ * A node:test test with a Harness. It fails if any page logged a console error, threw, or hit a CSP
+ * violation; when it fails, screenshots of its pages go to test-results/browser/.
+ */
+export function browserTest(name: string, browser: () => Browser, fn: (h: Harness) => Promise<void>): void {
+	test(name, async (t) => {
+		const h = new Harness(browser());
+		try {
+			await fn(h);
+			assert.deepEqual(h.problems, [], "no console errors, uncaught exceptions or CSP violations");
+		} catch (err) {
+			for (const file of await h.screenshots(name)) t.diagnostic(`screenshot: ${path.relative(process.cwd(), file)}`);
+			if (h.problems.length > 0) t.diagnostic(`page problems:\n${h.problems.join("\n")}`);
+			throw err;
+		} finally {
+			await h.close();
+		}
+	});
+}
+
+/**
+ * Signs in through the development 示範登入 page (/dev/sign-in) as the `which`-th demo `role` of the
+ * unit (default: the first demo unit) by clicking their row's 登入 button; lands on the upload page.
+ */
+export async function signInAs(page: Page, role: StaffRole, unitCode?: string, which = 1): Promise<DemoStaffMember> {
+	const person = demoStaff(role, unitCode, which);
+	await page.goto("/dev/sign-in");
+	const row = page.locator("tbody tr").filter({ hasText: maskIdNo(person.idNo) }).filter({ hasText: person.name });
+	assert.equal(await row.count(), 1, `one 示範登入 row for ${person.name} (${maskIdNo(person.idNo)})`);
+	await row.getByRole("button", { name: "登入" }).click();
+	await page.waitForURL("**/batches/new");
+	await page.locator(".site-header").getByText(`${person.name} 您好`).waitFor();
+	return person;
+}
+
+/** The text content of the first element matching `selector`, whitespace collapsed. */
+export async function textOf(page: Page, selector: string): Promise<string> {
+	const text = await page.locator(selector).first().textContent();
+	return (text ?? "").replace(/\s+/g, " ").trim();
+}
+
+/** A finished download's bytes. */
+export async function downloadBytes(download: Download): Promise<Buffer> {
+	const file = await download.path();
+	return readFileSync(file);
+}
