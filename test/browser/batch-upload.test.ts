@@ -116,6 +116,23 @@ describe("健保卡註冊申請整批資料上傳 in a browser", () => {
 		]);
 		const html = await page.content();
 		for (const idNo of [...insured, outsider]) assert.ok(!html.includes(idNo), "no full ID on the log page");
+
+		// 下載: the same log as a file, UTF-8 with BOM and CRLF for Notepad.
+		const [logDownload] = await Promise.all([page.waitForEvent("download"), page.locator("#batch-log").getByRole("link", { name: "下載", exact: true }).click()]);
+		assert.equal(logDownload.suggestedFilename(), await textOf(page, "#log-file-name"));
+		const logFile = await downloadBytes(logDownload);
+		assert.deepEqual(logFile.subarray(0, 3), UTF8_BOM, "the log file starts with a UTF-8 BOM");
+		assert.deepEqual(logFile.subarray(3).toString("utf8").split("\r\n"), [...lines, ""], "the file is the page's log, CRLF line ends");
+
+		// 下載結果CSV: one line per row with its code, for Excel.
+		const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.locator("#batch-log").getByRole("link", { name: "下載結果CSV" }).click()]);
+		const csv = await downloadBytes(csvDownload);
+		assert.deepEqual(csv.subarray(0, 3), UTF8_BOM, "the result CSV starts with a UTF-8 BOM");
+		const csvLines = csv.subarray(3).toString("utf8").split("\r\n").filter((line) => line !== "");
+		assert.equal(csvLines[0], "列號,資料序號,身分證號(遮罩),結果,代碼,說明,處理方式");
+		assert.equal(csvLines.length, 1 + rows.length, "a header and one line per row");
+		assert.match(csvLines[4] ?? "", new RegExp(`${maskIdNo(outsider).replace(/\*/g, "\\*")},.*NOT_INSURED`));
+		for (const idNo of [...insured, outsider]) assert.ok(!csv.includes(idNo), "no full ID in the result CSV");
 	});
 
 	browserTest("a file named for another unit is stopped before upload, and the server says why in zh-TW", browser, async (h) => {
