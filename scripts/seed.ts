@@ -88,6 +88,13 @@ function writeReaderKeys(data: DemoDataSet): void {
 	writeFileSync(READER_KEYS_FILE, `${JSON.stringify(readerKeyFile(data), null, "\t")}\n`, { mode: 0o600 });
 }
 
+/** The development PKI (scripts/dev-pki.ts) is async WebCrypto: its own process keeps runSeed synchronous. */
+function writeDevPki(rebuild: boolean): void {
+	const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "dev-pki.ts"), ...(rebuild ? ["--rebuild"] : [])], { cwd: ROOT, stdio: "inherit" });
+	if (result.error) throw result.error;
+	if (result.status !== 0) throw new Error(`scripts/dev-pki.ts failed (exit ${result.status})`);
+}
+
 function printSummary(): void {
 	const [totals, perUnit, staff] = query(
 		[
@@ -139,6 +146,7 @@ export function runSeed(): void {
 			rmSync(dir, { recursive: true, force: true });
 		}
 		writeReaderKeys(data);
+		writeDevPki(true);
 	} else {
 		console.log(`The local database already has ${units} unit(s): left alone (seeding never overwrites data).`);
 		// The key file is a pure function of the seed, so a missing one can be rebuilt to match.
@@ -146,6 +154,8 @@ export function runSeed(): void {
 			writeReaderKeys(data);
 			console.log(`Rebuilt ${path.relative(ROOT, READER_KEYS_FILE)} from the demo seed.`);
 		}
+		// Certificates are random, not derived from the seed: made only when missing.
+		writeDevPki(false);
 	}
 	printSummary();
 }
