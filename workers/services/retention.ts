@@ -1,5 +1,5 @@
 // Retention (SPEC §10): upload records and their logs are kept for 3 months ("近3個月"), then
-// removed by the daily Cron Trigger; sessions past their absolute time-out are removed too.
+// removed by the daily Cron Trigger; sessions past their absolute time-out and spent or expired challenges are removed too.
 import { addMonths, taipeiDayStartMs, taipeiToday } from "../domain/roc-date.ts";
 import { SESSION_ABSOLUTE_MS } from "./sessions.ts";
 
@@ -17,6 +17,7 @@ export async function purgeExpired(db: D1Database, nowMs = Date.now()): Promise<
 		db.prepare(`DELETE FROM mail_outbox WHERE idempotency_key IN (SELECT 'batch-result:' || id FROM batches WHERE uploaded_at < ?1)`).bind(cutoff),
 		db.prepare("DELETE FROM batches WHERE uploaded_at < ?1").bind(cutoff),
 		db.prepare("DELETE FROM sessions WHERE created_at < ?1").bind(nowMs - SESSION_ABSOLUTE_MS),
+		db.prepare("DELETE FROM challenges WHERE expires_at < ?1").bind(nowMs),
 	]);
 	return { batches: results[3]?.meta.changes ?? 0 };
 }
