@@ -19,7 +19,7 @@ export default defineConfig(async () => {
 			}),
 		],
 		test: {
-			include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts", "reader/**/*.test.ts"],
+			include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
 			setupFiles: ["./test/apply-migrations.ts"],
 			// A local stand-in for the Resend API (the real one is not reachable from tests).
 			globalSetup: ["./test/resend-server.global.ts"],
