@@ -1,11 +1,12 @@
-// Pure step functions of the batch pipeline (parse → check → register → notify). No I/O here: the
+// Pure step functions of the batch pipeline (parse → check → register → notify; then verify, which
+// opens the registrants' verification windows, see workers/services/verification.ts). No I/O here: the
 // BatchUpload object feeds them stored text and D1 look-ups and persists what they return.
 import { parseBatchCsv, MAX_ROWS } from "../workers/domain/csv-rows.ts";
 import { maskIdNo } from "../workers/domain/mask.ts";
 import type { FileReasonCode, RowNoteCode, RowReasonCode, RowSuccessCode } from "../workers/domain/reasons.ts";
 import { checkRowFormat } from "../workers/domain/row-check.ts";
 
-export type Step = "parse" | "check" | "register" | "notify" | "done" | "failed";
+export type Step = "parse" | "check" | "register" | "notify" | "verify" | "done" | "failed";
 
 /**
  * Rows per chunk. A chunk travels to D1 as ONE bound JSON parameter, and D1 caps a bound value at

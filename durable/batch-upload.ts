@@ -1,10 +1,13 @@
 // BatchUpload — one object per upload (健保卡註冊申請整批資料上傳), named by the batch id.
 //
 // Responsibilities: keep the uploaded text, and step the batch through parse → check → register →
-// notify on its alarm (SPEC §3). The step and its cursor are one persisted row, written before the
-// side effects of the next chunk, and every side effect is idempotent (see workers/services/
-// batch-sql.ts), so if the runtime dies anywhere the alarm resumes where it stopped: no row is
-// registered twice, the clerk gets one mail, and the counts stay exact.
+// notify → verify on its alarm (SPEC §3). The batch is 入檔完畢 for the clerk when notify ends (its rows
+// are in and the clerk is mailed); verify then opens the registrants' verification windows and sends
+// their mails, one bounded wave per alarm invocation, before the object is done. The step and its
+// cursor are one persisted row, written before the side effects of the next chunk, and every side
+// effect is idempotent (see workers/services/batch-sql.ts and verification.ts), so if the runtime dies
+// anywhere the alarm resumes where it stopped: no row is registered twice, the clerk gets one mail,
+// each registrant one verification mail, and the counts stay exact.
 //
 // Why a Durable Object and not Cloudflare Workflows: the product keeps one addressable object per
 // batch whose storage holds the file and the parsed chunks next to the code that walks them, with
@@ -20,6 +23,7 @@ import { FILE_REASONS, type FileReasonCode } from "../workers/domain/reasons.ts"
 import { sendMail } from "../workers/mail/port.ts";
 import { clerkResultMail } from "../workers/services/batch-mail.ts";
 import { countResults, lookupStanding, recordHandoffs, registerChunk } from "../workers/services/batch-sql.ts";
+import { newTicketKey, openWindowsWave, WINDOW_WAVE } from "../workers/services/verification.ts";
 import {
 	CHUNK_ROWS,
 	checkStep,
@@ -43,6 +47,11 @@ const FILE_PART_CHARS = 600_000;
 const ALARM_BUDGET_MS = 10_000;
 /** After this many failed alarm attempts on one step the batch is failed instead of retried forever. */
 const MAX_ALARM_RETRIES = 5;
+/**
+ * verify runs after 入檔完畢, so its failures never turn the batch into 入檔失敗: past the retries (or
+ * when the mail provider takes nothing), the step waits this long and tries again.
+ */
+const VERIFY_BACKOFF_MS = 60_000;
 
 export type StartBatch = {
 	batchId: string;
@@ -64,6 +73,7 @@ type State = {
 	started_at: number | null;
 	finished_at: number | null;
 	failure_code: string | null;
+	ticket_key: string | null;
 };
 
 export type BatchProgress = { step: Step; cursor: number; chunkCount: number; totalRows: number } | null;
@@ -107,16 +117,30 @@ export class BatchUpload extends DurableObject<Env> {
 		const state = this.#state();
 		if (!state || state.step === "done" || state.step === "failed") return;
 		if ((info?.retryCount ?? 0) > MAX_ALARM_RETRIES) {
+			if (state.step === "verify") {
+				await this.ctx.storage.setAlarm(Date.now() + VERIFY_BACKOFF_MS);
+				return;
+			}
 			await this.#fail(state, "INTERNAL");
 			return;
 		}
 		const deadline = Date.now() + ALARM_BUDGET_MS;
 		let s: State | null = state;
+		let next = Date.now();
 		while (s && s.step !== "done" && s.step !== "failed" && Date.now() < deadline) {
+			if (s.step === "verify") {
+				// One wave per invocation: an invocation that touches more than ~6,600 Durable Objects fails
+				// locally (one SQLite file each), and a wave already opens WINDOW_WAVE of them.
+				const progressed = await this.#verify(s);
+				next = progressed ? Date.now() : Date.now() + VERIFY_BACKOFF_MS;
+				s = this.#state();
+				break;
+			}
 			await this.#advance(s);
 			s = this.#state();
+			next = Date.now();
 		}
-		if (s && s.step !== "done" && s.step !== "failed") await this.ctx.storage.setAlarm(Date.now());
+		if (s && s.step !== "done" && s.step !== "failed") await this.ctx.storage.setAlarm(next);
 	}
 
 	/** Run one bounded unit of work of the current step. */
@@ -130,6 +154,9 @@ export class BatchUpload extends DurableObject<Env> {
 				return this.#register(s);
 			case "notify":
 				return this.#notify(s);
+			case "verify":
+				await this.#verify(s);
+				return;
 			case "done":
 			case "failed":
 				return;
@@ -216,8 +243,24 @@ export class BatchUpload extends DurableObject<Env> {
 		}
 		this.ctx.storage.transactionSync(() => {
 			this.#sql.exec("DELETE FROM chunks");
-			this.#sql.exec("UPDATE state SET step = 'done'");
+			// The ticket key is drawn once: a replayed notify keeps it, so tickets already mailed stay derivable.
+			this.#sql.exec("UPDATE state SET step = 'verify', cursor = 0, ticket_key = coalesce(ticket_key, ?)", newTicketKey());
 		});
+	}
+
+	/**
+	 * One wave of verification windows (workers/services/verification.ts); done when no hand-off is
+	 * left queued. Answers whether the wave moved anything on (false: the mail provider took nothing).
+	 */
+	async #verify(s: State): Promise<boolean> {
+		if (!s.ticket_key) throw new Error(`batch ${s.batch_id}: verify step without a ticket key`);
+		const wave = await openWindowsWave(this.env, this.#db(), s.batch_id, WINDOW_WAVE, { ticketKey: s.ticket_key });
+		if (wave.remaining === 0) {
+			// The key is only needed while windows are being opened; nothing is derived from it after this.
+			this.#sql.exec("UPDATE state SET step = 'done', ticket_key = NULL");
+			return true;
+		}
+		return wave.opened + wave.superseded > 0;
 	}
 
 	/** A whole-file failure (入檔失敗): record the reason, keep nothing of the rows. */

@@ -272,3 +272,34 @@ export const passkeys = sqliteTable(
 	},
 	(t) => [index("passkeys_person").on(t.idNo)],
 );
+
+/**
+ * Verification tickets (SPEC §6): the opaque random value in a registrant's mail link. Only its SHA-256
+ * is stored; the ticket itself exists only in the mail. One ticket per (registration, generation): a
+ * re-issue bumps the registration's generation, so an older ticket is superseded the moment its
+ * generation is no longer the registration's (lookupTicket and the window's confirm both check).
+ */
+export const verificationTickets = sqliteTable(
+	"verification_tickets",
+	{
+		ticketHash: text("ticket_hash").primaryKey(), // SHA-256 hex of the ticket
+		registrationId: text("registration_id").notNull(),
+		generation: integer("generation").notNull(),
+		batchId: text("batch_id"), // the upload that issued it; null for a 重寄認證信 resend
+		issuedAt: integer("issued_at").notNull(),
+		expiresAt: integer("expires_at").notNull(), // issued_at + 5 days
+		spentAt: integer("spent_at"), // set only by the successful confirmation
+	},
+	(t) => [uniqueIndex("verification_tickets_registration").on(t.registrationId, t.generation)],
+);
+
+/** 重寄認證信 requests, for the per-person cooldown (60 s) and daily cap (5 per Taipei day). */
+export const resendRequests = sqliteTable(
+	"resend_requests",
+	{
+		id: integer("id").primaryKey({ autoIncrement: true }),
+		idNo: text("id_no").notNull(),
+		at: integer("at").notNull(),
+	},
+	(t) => [index("resend_requests_person").on(t.idNo, t.at)],
+);

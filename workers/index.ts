@@ -20,3 +20,4 @@ export default {
 } satisfies ExportedHandler<Env>;
 
 export { BatchUpload } from "../durable/batch-upload.ts";
+export { VerificationWindow } from "../durable/verification-window.ts";

@@ -18,4 +18,7 @@ export const BATCH_UPLOAD_MIGRATIONS = [
 	`CREATE TABLE file_parts (idx INTEGER PRIMARY KEY, text TEXT NOT NULL)`,
 	// Parsed rows in chunks (JSON arrays) and, once checked, each row's outcome code.
 	`CREATE TABLE chunks (idx INTEGER PRIMARY KEY, rows TEXT NOT NULL, outcomes TEXT)`,
+	// The verify step's ticket key (base64url, 32 random bytes): registrants' tickets are derived from it,
+	// so a replayed wave re-derives the tickets its stored mails carry. Set on entering verify, cleared at done.
+	`ALTER TABLE state ADD COLUMN ticket_key TEXT`,
 ] as const;

@@ -1,11 +1,12 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { and, eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { batchRows, batches, mailOutbox, registrations, verificationHandoffs } from "../../schema/d1.ts";
+import { batchRows, batches, mailOutbox, registrations, verificationHandoffs, verificationTickets } from "../../schema/d1.ts";
 import type { BatchUpload } from "../../durable/batch-upload.ts";
 import { checkStep, parseStep } from "../../durable/batch-upload.steps.ts";
 import { batchLogFile } from "../../workers/services/batch-results.ts";
+import { newTicketKey } from "../../workers/services/verification.ts";
 import {
 	batchFileName,
 	BIG5_HEADER_ROW,
@@ -258,8 +259,10 @@ describe("crash recovery", () => {
 				.orderBy(registrations.idNo)
 				.all(),
 			rows: (await rowsOf(batchId)).map((r) => [r.rowNo, r.code, r.outcome]),
-			handoffs: (await db.select().from(verificationHandoffs).where(eq(verificationHandoffs.batchId, batchId)).all()).length,
+			handoffs: (await db.select().from(verificationHandoffs).where(eq(verificationHandoffs.batchId, batchId)).orderBy(verificationHandoffs.registrationId).all()).map((h) => [h.registrationId, h.generation, h.state]),
 			mails: (await db.select().from(mailOutbox).where(eq(mailOutbox.idempotencyKey, `batch-result:${batchId}`)).all()).length,
+			verificationMails: (await db.select().from(mailOutbox).where(like(mailOutbox.idempotencyKey, `verify:${batchId}:%`)).all()).length,
+			tickets: (await db.select({ hash: verificationTickets.ticketHash }).from(verificationTickets).where(eq(verificationTickets.batchId, batchId)).orderBy(verificationTickets.ticketHash).all()).map((t) => t.hash),
 			batch: await db
 				.select({ status: batches.status, total: batches.totalRows, ok: batches.successCount, bad: batches.failureCount, finishedAt: batches.finishedAt })
 				.from(batches)
@@ -268,7 +271,7 @@ describe("crash recovery", () => {
 		};
 	}
 
-	it.each(["parse", "check", "register", "notify"] as const)(
+	it.each(["parse", "check", "register", "notify", "verify"] as const)(
 		"replays everything from %s after a crash that lost the object's progress: no double registration, one mail, exact counts",
 		async (rewindTo) => {
 			const { unit, session, members } = await clerkWithRoster(4);
@@ -279,6 +282,8 @@ describe("crash recovery", () => {
 			const before = await snapshot(unit.code, id);
 			expect(before.batch).toMatchObject({ status: "done", total: 5, ok: 4, bad: 1 });
 			expect(before.mails).toBe(1);
+			expect(before.verificationMails).toBe(4);
+			expect(before.tickets).toHaveLength(4);
 
 			// The worst crash for each step: every D1 write of that step and after it landed, but the
 			// object's own progress did not. Put the object back as it was when the step began.
@@ -287,6 +292,9 @@ describe("crash recovery", () => {
 				const sql = state.storage.sql;
 				if (rewindTo === "parse") {
 					sql.exec("INSERT INTO file_parts (idx, text) VALUES (0, ?)", text);
+				} else if (rewindTo === "verify") {
+					// Its last D1 write (the hand-offs marked opened) landed; the step's end did not.
+					sql.exec("UPDATE state SET ticket_key = ?", newTicketKey());
 				} else {
 					const parsed = parseStep(text);
 					if (!parsed.ok) throw new Error("fixture does not parse");
@@ -301,8 +309,10 @@ describe("crash recovery", () => {
 			const after = await snapshot(unit.code, id);
 			expect(after.registrations).toEqual(before.registrations);
 			expect(after.rows).toEqual(before.rows);
-			expect(after.handoffs).toBe(before.handoffs);
+			expect(after.handoffs).toEqual(before.handoffs);
 			expect(after.mails).toBe(1);
+			expect(after.verificationMails).toBe(before.verificationMails);
+			expect(after.tickets).toEqual(before.tickets);
 			expect(after.batch).toEqual(before.batch);
 		},
 	);

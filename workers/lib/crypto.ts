@@ -12,6 +12,14 @@ export function base64url(buf: Uint8Array): string {
 	return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
+/** The inverse of base64url(); throws on characters outside the alphabet. */
+export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
+	const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+	const out = new Uint8Array(binary.length);
+	for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+	return out;
+}
+
 export async function sha256Hex(text: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 	return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -214,7 +214,7 @@ function storedMail(row: OutboxRow): OutgoingMail {
 }
 
 /** Programming errors, not provider answers: caught before anything is stored. */
-function assertSendable(mail: OutgoingMail): void {
+export function assertSendable(mail: OutgoingMail): void {
 	if (mail.idempotencyKey.length === 0 || mail.idempotencyKey.length > MAX_KEY_LENGTH) {
 		throw new RangeError(`idempotencyKey must be 1–${MAX_KEY_LENGTH} characters`);
 	}

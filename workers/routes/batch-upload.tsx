@@ -12,6 +12,7 @@ import { validate } from "../lib/validate.ts";
 import { requirePerson } from "../middleware/session.ts";
 import { getVisibleBatch } from "../services/batch-records.ts";
 import { uploadBatch } from "../services/upload-batch.ts";
+import { handoffCounts } from "../services/verification-sql.ts";
 import { BatchProgressPage } from "../../web/pages/batch-progress.tsx";
 import { UploadPage, type UploadFormValues } from "../../web/pages/batch-upload.tsx";
 
@@ -105,6 +106,8 @@ export const batchUploadRoutes = new Hono<AppEnv>()
 			successCount: batch.successCount,
 			failureCount: batch.failureCount,
 			failureMessage: batch.failureMessage,
+			// After 入檔完畢 the registrants' windows open and their mails go out: hand-offs by state.
+			verification: batch.status === "done" ? await handoffCounts(c.env.DB, batch.id) : null,
 		});
 	})
 	.get("/:id", validate("param", batchParam), async (c) => {

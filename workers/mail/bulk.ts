@@ -1,0 +1,214 @@
+// Many mails at once (the registrants' verification mails of a batch, SPEC §3/§9), with the same
+// promise as sendMail: each message is stored in mail_outbox under its idempotency key first, a
+// retried call never sends a key twice, and what gets delivered is what the first call stored.
+// Rows move as one JSON parameter (json_each) instead of four statements per mail.
+// - outbox transport: storing is delivering, so one UPDATE marks the lot sent (no pacing needed);
+// - Resend: Send Batch Emails (≤ RESEND_BATCH_LIMIT per request), paced to RESEND_RATE_PER_SECOND;
+//   when Resend refuses a whole batch for good (one bad address fails all), its mails go one by one;
+// - any other transport (tests): sendMail per message.
+import type { Db } from "../env.ts";
+import { sha256Hex } from "../lib/crypto.ts";
+import { MailDeliveryError } from "./errors.ts";
+import {
+	assertSendable,
+	MAX_DELIVERY_ATTEMPTS,
+	outboxIdFor,
+	sendMail,
+	transportFor,
+	type MailEnv,
+	type MailStatus,
+	type OutgoingMail,
+	type SendOptions,
+} from "./port.ts";
+import { paceDelayMs, RESEND_BATCH_LIMIT, ResendTransport, resendRatePerSecond } from "./resend.ts";
+
+/**
+ * Mails per INSERT: the rows travel as one bound JSON value, which D1 caps at 2,000,000 bytes. A
+ * verification mail is ~1,000 characters, mostly CJK (3 bytes each in UTF-8): ≤ 4 KB of JSON, so 200
+ * mails stay under 1 MB.
+ */
+export const MAIL_INSERT_CHUNK = 200;
+const MAX_ERROR_LENGTH = 1000;
+
+export type BulkSendOptions = SendOptions & {
+	/** How to wait between paced provider requests; tests pass a fake. */
+	sleep?: (ms: number) => Promise<void>;
+};
+
+type StoredRow = { id: string; idempotency_key: string; to: string; subject: string; text: string; html: string | null; status: MailStatus; attempts: number };
+
+/** Stores and delivers `mails` (no attachments); answers each idempotency key's status. */
+export async function sendMailBatch(
+	env: MailEnv,
+	db: Db,
+	mails: readonly OutgoingMail[],
+	options: BulkSendOptions = {},
+): Promise<Map<string, MailStatus>> {
+	const statuses = new Map<string, MailStatus>();
+	if (mails.length === 0) return statuses;
+	for (const mail of mails) {
+		assertSendable(mail);
+		if ((mail.attachments ?? []).length > 0) throw new RangeError("sendMailBatch sends no attachments; use sendMail");
+	}
+	const transport = options.transport ?? transportFor(env);
+	const now = options.now ?? Date.now();
+	const d1 = db.$client;
+	const tuples = await Promise.all(
+		mails.map(async (m) => [await outboxIdFor(m.idempotencyKey), m.idempotencyKey, JSON.stringify(m.to), m.subject, m.text, m.html ?? null]),
+	);
+	const ids = tuples.map((t) => t[0]);
+	await d1.batch(
+		chunk(tuples, MAIL_INSERT_CHUNK).map((rows) =>
+			d1
+				.prepare(
+					`INSERT INTO mail_outbox (id, idempotency_key, "to", subject, text, html, attachments, status, transport, attempts, created_at)
+					SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5, '[]', 'queued', ?1, 0, ?2
+					FROM json_each(?3) j WHERE true
+					ON CONFLICT DO NOTHING`,
+				)
+				.bind(transport.name, now, JSON.stringify(rows)),
+		),
+	);
+	const { results: stored } = await d1
+		.prepare(
+			`SELECT m.id, m.idempotency_key, m."to", m.subject, m.text, m.html, m.status, m.attempts
+			FROM json_each(?1) j JOIN mail_outbox m ON m.id = j.value`,
+		)
+		.bind(JSON.stringify(ids))
+		.all<StoredRow>();
+	for (const row of stored) statuses.set(row.idempotency_key, row.status);
+	const queued = stored.filter((r) => r.status === "queued" && r.attempts < MAX_DELIVERY_ATTEMPTS);
+	if (queued.length === 0) return statuses;
+
+	if (transport.name === "outbox") {
+		const { results } = await d1
+			.prepare(
+				`UPDATE mail_outbox SET status = 'sent', provider_id = id, error = NULL, sent_at = ?2, attempts = attempts + 1
+				WHERE status = 'queued' AND id IN (SELECT value FROM json_each(?1))
+				RETURNING idempotency_key`,
+			)
+			.bind(JSON.stringify(queued.map((r) => r.id)), Date.now())
+			.all<{ idempotency_key: string }>();
+		for (const r of results) statuses.set(r.idempotency_key, "sent");
+		return statuses;
+	}
+	if (transport instanceof ResendTransport) {
+		await resendInBatches(env, d1, transport, queued, statuses, options.sleep ?? sleep);
+		return statuses;
+	}
+	for (const row of queued) {
+		const result = await sendMail(env, db, storedMail(row), { ...options, transport });
+		statuses.set(row.idempotency_key, result.status);
+	}
+	return statuses;
+}
+
+/**
+ * Resend's batch endpoint, one request per RESEND_BATCH_LIMIT mails, evenly spaced at the team rate.
+ * Each request's idempotency key names its exact set of messages, so a replay of the same set
+ * answers the first response instead of sending again.
+ */
+async function resendInBatches(
+	env: MailEnv,
+	d1: D1Database,
+	transport: ResendTransport,
+	queued: readonly StoredRow[],
+	statuses: Map<string, MailStatus>,
+	wait: (ms: number) => Promise<void>,
+): Promise<void> {
+	const rate = resendRatePerSecond(env);
+	const started = Date.now();
+	let requests = 0;
+	const paced = async () => {
+		await wait(paceDelayMs(requests, Date.now() - started, rate));
+		requests += 1;
+	};
+	for (const group of chunk(queued, RESEND_BATCH_LIMIT)) {
+		const claimed = await claim(d1, group);
+		if (claimed.length === 0) continue;
+		await paced();
+		try {
+			const key = `mail-batch:${await sha256Hex(claimed.map((r) => r.idempotency_key).join("\n"))}`;
+			const { providerIds } = await transport.sendBatch(claimed.map(storedMail), key);
+			await markSent(d1, claimed.map((r, i) => [r.id, providerIds[i] ?? ""]));
+			for (const r of claimed) statuses.set(r.idempotency_key, "sent");
+		} catch (err) {
+			if (err instanceof MailDeliveryError && !err.retryable) {
+				// The whole batch was refused for good (one invalid address does that): one by one,
+				// so only the bad message fails.
+				for (const row of claimed) {
+					await paced();
+					statuses.set(row.idempotency_key, await deliverOne(d1, transport, row));
+				}
+				continue;
+			}
+			for (const r of claimed) statuses.set(r.idempotency_key, await recordFailure(d1, r, err));
+			// Rate-limited or down: leave the rest queued for the next call rather than hammer it.
+			return;
+		}
+	}
+}
+
+/** Claims this attempt of each row (as sendMail does): a row another sender moved on is skipped. */
+async function claim(d1: D1Database, rows: readonly StoredRow[]): Promise<StoredRow[]> {
+	const { results } = await d1
+		.prepare(
+			`UPDATE mail_outbox SET attempts = attempts + 1, transport = 'resend'
+			WHERE status = 'queued' AND EXISTS (
+				SELECT 1 FROM json_each(?1) j WHERE j.value ->> 0 = mail_outbox.id AND j.value ->> 1 = mail_outbox.attempts)
+			RETURNING id`,
+		)
+		.bind(JSON.stringify(rows.map((r) => [r.id, r.attempts])))
+		.all<{ id: string }>();
+	const won = new Set(results.map((r) => r.id));
+	return rows.filter((r) => won.has(r.id)).map((r) => ({ ...r, attempts: r.attempts + 1 }));
+}
+
+async function markSent(d1: D1Database, sent: [id: string, providerId: string][]): Promise<void> {
+	await d1
+		.prepare(
+			`UPDATE mail_outbox SET status = 'sent', provider_id = j.value ->> 1, error = NULL, sent_at = ?2
+			FROM json_each(?1) j WHERE mail_outbox.id = j.value ->> 0 AND mail_outbox.status = 'queued'`,
+		)
+		.bind(JSON.stringify(sent), Date.now())
+		.run();
+}
+
+async function deliverOne(d1: D1Database, transport: ResendTransport, row: StoredRow): Promise<MailStatus> {
+	try {
+		const { providerId } = await transport.deliver(storedMail(row), []);
+		await markSent(d1, [[row.id, providerId]]);
+		return "sent";
+	} catch (err) {
+		return recordFailure(d1, row, err);
+	}
+}
+
+/** A retryable failure keeps the (claimed) row queued until its attempts run out; any other is final. */
+async function recordFailure(d1: D1Database, row: StoredRow, err: unknown): Promise<MailStatus> {
+	const retryable = err instanceof MailDeliveryError ? err.retryable : true;
+	const status: MailStatus = retryable && row.attempts < MAX_DELIVERY_ATTEMPTS ? "queued" : "failed";
+	const text = err instanceof Error ? err.message : String(err);
+	await d1
+		.prepare(`UPDATE mail_outbox SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'queued'`)
+		.bind(row.id, status, text.slice(0, MAX_ERROR_LENGTH))
+		.run();
+	console.error(JSON.stringify({ mail: row.id, attempt: row.attempts, status, retryable }));
+	return status;
+}
+
+function storedMail(row: StoredRow): OutgoingMail {
+	const to: unknown = JSON.parse(row.to);
+	if (!Array.isArray(to) || !to.every((a) => typeof a === "string")) throw new Error(`mail ${row.id}: bad "to"`);
+	return { idempotencyKey: row.idempotency_key, to, subject: row.subject, text: row.text, ...(row.html === null ? {} : { html: row.html }) };
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+	return out;
+}
+
+function sleep(ms: number): Promise<void> {
+	return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}

@@ -1,0 +1,251 @@
+// Verification's SQL in one place: the bulk statements of a wave of windows (rows travel as ONE JSON
+// parameter read with json_each: D1 allows 100 bound parameters per statement) and the guarded writes
+// a VerificationWindow makes. Every write is idempotent or guarded, so a replay changes nothing.
+import type { RegistrationStatus } from "../../schema/d1.ts";
+
+/** A queued hand-off joined with what its mail needs. */
+export type HandoffRow = {
+	registration_id: string;
+	handoff_generation: number;
+	generation: number;
+	status: RegistrationStatus;
+	registration_batch_id: string;
+	email: string;
+	name: string | null;
+	unit_name: string | null;
+};
+
+/** [ticketHash, registrationId, generation, issuedAt, expiresAt] */
+export type TicketTuple = [string, string, number, number, number];
+export type StoredTicket = { registration_id: string; generation: number; ticket_hash: string; issued_at: number; expires_at: number };
+
+/** Up to `limit` queued hand-offs of a batch, in a stable order (so a replayed wave takes the same rows). */
+export async function queuedHandoffs(db: D1Database, batchId: string, limit: number): Promise<HandoffRow[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT h.registration_id, h.generation AS handoff_generation, g.generation, g.status,
+				g.batch_id AS registration_batch_id, g.email,
+				coalesce(p.name, r.name) AS name, u.name AS unit_name
+			FROM verification_handoffs h
+			JOIN registrations g ON g.id = h.registration_id
+			LEFT JOIN people p ON p.id_no = g.id_no
+			LEFT JOIN roster r ON r.unit_code = g.unit_code AND r.id_no = g.id_no
+			LEFT JOIN units u ON u.code = g.unit_code
+			WHERE h.batch_id = ?1 AND h.state = 'queued'
+			ORDER BY h.registration_id
+			LIMIT ?2`,
+		)
+		.bind(batchId, limit)
+		.all<HandoffRow>();
+	return results;
+}
+
+/** Sets the state of some hand-offs of a batch (queued → opened | superseded). */
+export function setHandoffState(db: D1Database, batchId: string, state: "opened" | "superseded", registrationIds: readonly string[]): D1PreparedStatement {
+	return db
+		.prepare(
+			`UPDATE verification_handoffs SET state = ?2
+			WHERE batch_id = ?1 AND state = 'queued' AND registration_id IN (SELECT value FROM json_each(?3))`,
+		)
+		.bind(batchId, state, JSON.stringify(registrationIds));
+}
+
+/** Hand-offs of a batch still waiting for their window and mail. */
+export async function countQueued(db: D1Database, batchId: string): Promise<number> {
+	const row = await db
+		.prepare(`SELECT count(*) AS n FROM verification_handoffs WHERE batch_id = ?1 AND state = 'queued'`)
+		.bind(batchId)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
+}
+
+/** A batch's hand-offs by state, for the status JSON and the bench. */
+export async function handoffCounts(db: D1Database, batchId: string): Promise<{ queued: number; opened: number; superseded: number }> {
+	const { results } = await db
+		.prepare(`SELECT state, count(*) AS n FROM verification_handoffs WHERE batch_id = ?1 GROUP BY state`)
+		.bind(batchId)
+		.all<{ state: "queued" | "opened" | "superseded"; n: number }>();
+	const counts = { queued: 0, opened: 0, superseded: 0 };
+	for (const r of results) counts[r.state] = r.n;
+	return counts;
+}
+
+/**
+ * Inserts the tickets of a wave, keeping any that exist (one per registration and generation), and
+ * answers what is stored: on a replay the stored issue and expiry times win, so the window and the
+ * mail say the same deadline as the first attempt.
+ */
+export async function insertTickets(db: D1Database, batchId: string | null, tickets: readonly TicketTuple[]): Promise<StoredTicket[]> {
+	if (tickets.length === 0) return [];
+	const json = JSON.stringify(tickets);
+	const [, stored] = await db.batch([
+		db
+			.prepare(
+				`INSERT INTO verification_tickets (ticket_hash, registration_id, generation, batch_id, issued_at, expires_at)
+				SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ?1, j.value ->> 3, j.value ->> 4
+				FROM json_each(?2) j WHERE true
+				ON CONFLICT DO NOTHING`,
+			)
+			.bind(batchId, json),
+		db
+			.prepare(
+				`SELECT t.registration_id, t.generation, t.ticket_hash, t.issued_at, t.expires_at
+				FROM json_each(?1) j JOIN verification_tickets t
+					ON t.registration_id = j.value ->> 1 AND t.generation = j.value ->> 2`,
+			)
+			.bind(json),
+	]);
+	return (stored?.results ?? []) as StoredTicket[];
+}
+
+export type WindowKey = { registrationId: string; generation: number; ticketHash: string };
+export type WindowStanding = "open" | "ALREADY_CONFIRMED" | "EXPIRED" | "SUPERSEDED";
+
+/** What D1 says of one window now: still open, or why not. */
+export async function windowStanding(db: D1Database, key: WindowKey, now: number): Promise<WindowStanding> {
+	const row = await db
+		.prepare(
+			`SELECT g.generation, g.status, t.spent_at, t.expires_at
+			FROM registrations g LEFT JOIN verification_tickets t
+				ON t.ticket_hash = ?2 AND t.registration_id = g.id AND t.generation = ?3
+			WHERE g.id = ?1`,
+		)
+		.bind(key.registrationId, key.ticketHash, key.generation)
+		.first<{ generation: number; status: RegistrationStatus; spent_at: number | null; expires_at: number | null }>();
+	if (!row || row.generation !== key.generation || row.expires_at === null) return "SUPERSEDED";
+	if (row.spent_at !== null || row.status === "verified") return "ALREADY_CONFIRMED";
+	if (row.status === "expired" || row.expires_at <= now) return "EXPIRED";
+	return "open";
+}
+
+/**
+ * The confirmation, in one D1 transaction. Precondition P: the ticket is this window's, unspent and
+ * unexpired, and the registration is still pending at this generation and belongs to `idNo`.
+ * 1. upsert the 註冊密碼 hash            — only if P;
+ * 2. registration → verified            — only if P (1 does not change P);
+ * 3. spend the ticket                   — only if it is unspent and 2 made the registration verified
+ *    at this generation (one ticket per generation, so nothing else can have verified it).
+ * A loser's statements all match nothing, whatever clock it passes. Answers whether this call won.
+ */
+export async function confirmInD1(
+	db: D1Database,
+	input: WindowKey & { idNo: string; passwordHash: string; now: number },
+): Promise<boolean> {
+	const p = `EXISTS (SELECT 1 FROM verification_tickets t JOIN registrations g ON g.id = t.registration_id
+		WHERE t.ticket_hash = ?1 AND t.registration_id = ?2 AND t.generation = ?3 AND t.spent_at IS NULL
+			AND t.expires_at > ?4 AND g.generation = ?3 AND g.status = 'pending' AND g.id_no = ?5)`;
+	const args = [input.ticketHash, input.registrationId, input.generation, input.now, input.idNo] as const;
+	const [, verified] = await db.batch([
+		db
+			.prepare(
+				`INSERT INTO credentials (id_no, password_hash, updated_at)
+				SELECT ?5, ?6, ?4 WHERE ${p}
+				ON CONFLICT (id_no) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at`,
+			)
+			.bind(...args, input.passwordHash),
+		db
+			.prepare(`UPDATE registrations SET status = 'verified', verified_at = ?4, updated_at = ?4 WHERE id = ?2 AND ${p}`)
+			.bind(...args),
+		db
+			.prepare(
+				`UPDATE verification_tickets SET spent_at = ?4
+				WHERE ticket_hash = ?1 AND spent_at IS NULL
+					AND EXISTS (SELECT 1 FROM registrations g WHERE g.id = ?2 AND g.generation = ?3 AND g.status = 'verified')`,
+			)
+			.bind(...args.slice(0, 4)),
+	]);
+	return (verified?.meta.changes ?? 0) === 1;
+}
+
+/** At the window's end: a registration still pending at this generation becomes expired. */
+export async function expireRegistration(db: D1Database, input: { registrationId: string; generation: number; now: number }): Promise<boolean> {
+	const result = await db
+		.prepare(`UPDATE registrations SET status = 'expired', updated_at = ?3 WHERE id = ?1 AND generation = ?2 AND status = 'pending'`)
+		.bind(input.registrationId, input.generation, input.now)
+		.run();
+	return result.meta.changes === 1;
+}
+
+/** A registration with what the registrant's pages and mails show, and its current ticket's expiry. */
+export type RegistrantRecord = {
+	registration_id: string;
+	id_no: string;
+	generation: number;
+	status: RegistrationStatus;
+	unit_code: string;
+	email: string;
+	name: string | null;
+	birth_date: string | null;
+	unit_name: string | null;
+	/** Expiry of the current generation's ticket; null while no window has been opened for it. */
+	expires_at: number | null;
+};
+
+const REGISTRANT_COLUMNS = `g.id AS registration_id, g.id_no, g.generation, g.status, g.unit_code, g.email,
+	coalesce(p.name, r.name) AS name, p.birth_date, u.name AS unit_name, c.expires_at`;
+const REGISTRANT_JOINS = `LEFT JOIN people p ON p.id_no = g.id_no
+	LEFT JOIN roster r ON r.unit_code = g.unit_code AND r.id_no = g.id_no
+	LEFT JOIN units u ON u.code = g.unit_code
+	LEFT JOIN verification_tickets c ON c.registration_id = g.id AND c.generation = g.generation`;
+
+/** A ticket (by hash) with its registration as it is now. */
+export async function ticketRecord(
+	db: D1Database,
+	hash: string,
+): Promise<(RegistrantRecord & { ticket_generation: number; ticket_expires_at: number; spent_at: number | null }) | null> {
+	return db
+		.prepare(
+			`SELECT ${REGISTRANT_COLUMNS}, t.generation AS ticket_generation, t.expires_at AS ticket_expires_at, t.spent_at
+			FROM verification_tickets t JOIN registrations g ON g.id = t.registration_id ${REGISTRANT_JOINS}
+			WHERE t.ticket_hash = ?1`,
+		)
+		.bind(hash)
+		.first();
+}
+
+/** A person's registration, if they have one (one per person). */
+export async function registrantRecord(db: D1Database, idNo: string): Promise<RegistrantRecord | null> {
+	return db.prepare(`SELECT ${REGISTRANT_COLUMNS} FROM registrations g ${REGISTRANT_JOINS} WHERE g.id_no = ?1`).bind(idNo).first();
+}
+
+/** 重寄認證信 requests of a person: how many since `dayStart`, and the latest (looked for since `cooldownStart` too). */
+export async function resendHistory(db: D1Database, idNo: string, dayStart: number, cooldownStart: number): Promise<{ today: number; last: number | null }> {
+	const row = await db
+		.prepare(
+			`SELECT coalesce(sum(at >= ?2), 0) AS today, max(at) AS last
+			FROM resend_requests WHERE id_no = ?1 AND at >= min(?2, ?3)`,
+		)
+		.bind(idNo, dayStart, cooldownStart)
+		.first<{ today: number; last: number | null }>();
+	return { today: row?.today ?? 0, last: row?.last ?? null };
+}
+
+/**
+ * A resend, atomically: record the request only if the person is out of the cooldown and under the
+ * daily cap, and re-issue the registration (generation + 1, pending, the corrected e-mail) only if that
+ * request was recorded and the registration is still at the generation the caller read. Of two
+ * concurrent requests one wins. Answers whether this one did.
+ */
+export async function recordResend(
+	db: D1Database,
+	input: { idNo: string; registrationId: string; generation: number; email: string | null; now: number; cooldownMs: number; dayStart: number; dailyCap: number },
+): Promise<boolean> {
+	const [, reissued] = await db.batch([
+		db
+			.prepare(
+				`INSERT INTO resend_requests (id_no, at)
+				SELECT ?1, ?2
+				WHERE NOT EXISTS (SELECT 1 FROM resend_requests WHERE id_no = ?1 AND at > ?2 - ?3)
+					AND (SELECT count(*) FROM resend_requests WHERE id_no = ?1 AND at >= ?4) < ?5`,
+			)
+			.bind(input.idNo, input.now, input.cooldownMs, input.dayStart, input.dailyCap),
+		db
+			.prepare(
+				`UPDATE registrations SET generation = generation + 1, status = 'pending', email = coalesce(?4, email), updated_at = ?2
+				WHERE id = ?3 AND generation = ?5 AND status IN ('pending', 'expired')
+					AND EXISTS (SELECT 1 FROM resend_requests WHERE id_no = ?1 AND at = ?2)`,
+			)
+			.bind(input.idNo, input.now, input.registrationId, input.email, input.generation),
+	]);
+	return (reissued?.meta.changes ?? 0) === 1;
+}
