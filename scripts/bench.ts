@@ -4,11 +4,12 @@
 // clerks and uploads a 100,000-row batch file, then follows the batch to 入檔完畢 and checks the result.
 //
 // Human lines first (with where the import's time went); the LAST line is one JSON object of figures:
-//   {"rows":100000,"upload_ms":164,"import_ms":4144,"rows_per_s":24131,"peak_rss_mb":438.5}
+//   {"rows":100000,"upload_ms":164,"import_ms":4144,"rows_per_s":24131,"peak_rss_mb":438.5,"windows_per_s":300}
 // upload_ms: POST /batches until its 303; import_ms: from the 303 until status 入檔完畢; peak_rss_mb: peak
-// VmRSS of the workerd process running the Worker (sampled from /proc every 50 ms). Each figure comes
-// from a measure function whose keys are merged into `results`: add a measurement by writing another
-// one and calling it from main().
+// VmRSS of the workerd process running the Worker (sampled from /proc every 50 ms); windows_per_s: after
+// 入檔完畢, registrants' verification windows opened (each with its mail queued) per second until the
+// batch's object is done (verify_ms: that time). Each figure comes from a measure function whose keys
+// are merged into `results`: add a measurement by writing another one and calling it from main().
 //
 // Options: --roster=feed (default: POST /api/operator/roster) | --roster=sql (wrangler d1 execute --file);
 // --timeout-s=600. The Worker is bundled once at the start and run with --no-bundle, so that source edits
@@ -36,6 +37,10 @@ const TRACE_MS = 10;
 const ROSTER_FEED_CHUNK_ROWS = 50_000;
 /** The batch must reach 入檔完畢 within this, or the bench fails (the whole bench is bounded anyway). */
 const IMPORT_TIMEOUT_MS = 5 * 60_000;
+/** After 入檔完畢, the verify step must move on at least once in this long, or the bench fails. */
+const VERIFY_STALL_MS = 60_000;
+/** The verify step's progress is read this often (a count over the batch's hand-offs). */
+const VERIFY_POLL_MS = 250;
 const BENCH_SEED = 20_261_101;
 
 type Results = Record<string, number>;
@@ -292,6 +297,61 @@ function percentile(values: readonly number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
+/**
+ * windows_per_s: from 入檔完畢 until the BatchUpload object's verify step is through (no hand-off left
+ * queued: its last wave then steps the object to done), the verification windows opened — each a Durable
+ * Object, with its registrant's mail queued — per second. Then every success must have its window, and
+ * the first registrants of the file exactly one verification mail whose link carries only a ticket.
+ */
+async function measureVerification(portal: PortalClient, batchId: string, final: BatchStatus, file: UploadFile): Promise<{ results: Results; problems: string[] }> {
+	const t0 = performance.now();
+	let lastProgress = t0;
+	let lastLog = t0;
+	let opened = -1;
+	let status: BatchStatus = final;
+	for (;;) {
+		status = await portal.status(batchId);
+		const v = status.verification;
+		if (!v) throw new Error("GET /batches/:id/status has no verification counts (an older portal?)");
+		const now = performance.now();
+		if (v.opened !== opened) {
+			opened = v.opened;
+			lastProgress = now;
+		}
+		// The object's last wave marks its hand-offs, finds none queued and steps to done.
+		if (v.queued === 0) break;
+		if (now - lastProgress > VERIFY_STALL_MS) throw new Error(`the verify step made no progress for ${VERIFY_STALL_MS / 1000} s (${v.opened} opened, ${v.queued} queued)`);
+		if (now - lastLog > 10_000) {
+			lastLog = now;
+			log(`  … ${v.opened.toLocaleString("en")} windows opened, ${v.queued.toLocaleString("en")} queued (${Math.round(v.opened / ((now - t0) / 1000))}/s)`);
+		}
+		await sleep(VERIFY_POLL_MS);
+	}
+	const ms = performance.now() - t0;
+	const v = status.verification ?? { queued: 0, opened: 0, superseded: 0 };
+	const problems: string[] = [];
+	if (v.opened !== final.successCount) problems.push(`${v.opened} verification windows opened for ${final.successCount} successful rows`);
+	if (v.superseded !== 0) problems.push(`${v.superseded} hand-offs superseded in a batch nobody else touched`);
+	log(`  ${v.opened.toLocaleString("en")} windows opened and mailed in ${(ms / 1000).toFixed(1)} s after 入檔完畢 (${v.superseded} superseded)`);
+
+	// A sample of the file's first rows: a registrant gets exactly one mail, whose links carry no ID.
+	const firstRows = new TextDecoder().decode(file.bytes).split(/\r?\n/).slice(0, 20).map((l) => l.split(","));
+	let mailed = 0;
+	for (const [idNo = "", email = ""] of firstRows) {
+		if (!email.includes("@")) continue;
+		const mails = ((await portal.mailbox(email)) ?? []).filter((m) => m.subject === "健保卡網路服務-註冊成功");
+		if (mails.length > 1) problems.push(`${mails.length} verification mails to one registrant (${maskIdNo(idNo)})`);
+		for (const m of mails) {
+			if (!/\/verify\?ticket=[A-Za-z0-9_-]{22,}/.test(m.text)) problems.push("a verification mail without its /verify?ticket= link");
+			if (idNo && m.text.toUpperCase().includes(idNo.toUpperCase())) problems.push("a verification mail shows the full ID");
+		}
+		mailed += mails.length === 1 ? 1 : 0;
+	}
+	if (mailed === 0) problems.push("none of the file's first registrants has a verification mail");
+	log(`  mails: ${mailed} of the file's first ${firstRows.length} rows' registrants have exactly one 健保卡網路服務-註冊成功 mail, the link carrying only a ticket`);
+	return { results: { verify_ms: Math.round(ms), windows_per_s: Math.round(v.opened / (ms / 1000)) }, problems };
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -341,10 +401,14 @@ async function main(): Promise<void> {
 	const reloads = devServer.reloads() - reloadsBefore;
 	if (reloads > 0) log(`  WARNING: wrangler dev reloaded ${reloads} time(s) during the run (source files changed): figures are suspect.`);
 
-	log("6. verifying the end state…");
-	const problems = await verifyEndState(portal, run.final, file, clerk, uploadStartedAt);
+	log("6. following the verify step: the registrants' windows and mails after 入檔完畢…");
+	const verification = await measureVerification(portal, run.batchId, run.final, file);
+	Object.assign(results, verification.results);
+
+	log("7. verifying the end state…");
+	const problems = [...verification.problems, ...(await verifyEndState(portal, run.final, file, clerk, uploadStartedAt))];
 	for (const problem of problems) console.error(`  FAILED: ${problem}`);
-	log(`Done in ${since(t0)}; targets: ≥ 50,000 rows/s, upload < 1,000 ms, workerd < 512 MB.`);
+	log(`Done in ${since(t0)}; targets: ≥ 50,000 rows/s, upload < 1,000 ms, workerd < 512 MB, ≥ 200 windows/s.`);
 
 	shuttingDown = true;
 	await teardown();

@@ -14,6 +14,8 @@ const batchStatus = z.object({
 	successCount: z.number(),
 	failureCount: z.number(),
 	failureMessage: z.string().nullable(),
+	/** After 入檔完畢: the batch's hand-offs to verification by state (null before; absent on older portals). */
+	verification: z.object({ queued: z.number(), opened: z.number(), superseded: z.number() }).nullable().optional(),
 });
 export type BatchStatus = z.infer<typeof batchStatus>;
 
