@@ -210,6 +210,9 @@ export const sessions = sqliteTable(
 		idNo: text("id_no").notNull(),
 		csrfToken: text("csrf_token").notNull(),
 		method: text("method").notNull(), // how they signed in: nhi-card, moica, moeaca, passkey, demo
+		// 工商憑證 sign-in only: the certificate's 統一編號; the session acts only for that company's units
+		// (workers/services/certificate-sign-in.ts explains why). Null: all the person's units.
+		actingBan: text("acting_ban"),
 		createdAt: integer("created_at").notNull(),
 		lastSeenAt: integer("last_seen_at").notNull(),
 	},

@@ -32,6 +32,7 @@ function person(idNo: string, units: { code: string; role: StaffRole }[]): Signe
 		name: "王小明",
 		email: null,
 		method: "demo",
+		actingBan: null,
 		csrfToken: "t",
 		tokenHash: "h",
 		units: units.map((u) => ({ ...u, name: "測試單位" })),

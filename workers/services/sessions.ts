@@ -1,5 +1,7 @@
 // Sessions (SPEC §7): the cookie holds a random token; D1 holds only its SHA-256. Unit access is
-// recomputed from unit_staff on every request, so a revoked clerk loses access at once.
+// recomputed from unit_staff on every request, so a revoked clerk loses access at once. A 工商憑證
+// session carries the certificate's 統一編號 (acting_ban) and sees only that company's units
+// (certificate-sign-in.ts says why).
 import { and, eq, isNull } from "drizzle-orm";
 import { people, sessions, unitStaff, units, type StaffRole } from "../../schema/d1.ts";
 import type { Db } from "../env.ts";
@@ -22,18 +24,21 @@ export type SignedInPerson = {
 	name: string;
 	email: string | null;
 	method: string;
+	/** 工商憑證 sign-in: the 統一編號 the session is limited to; null otherwise. */
+	actingBan: string | null;
 	csrfToken: string;
 	tokenHash: string;
 	units: UnitAccess[];
 };
 
-export async function createSession(db: Db, idNo: string, method: SignInMethod, now = Date.now()): Promise<string> {
+export async function createSession(db: Db, idNo: string, method: SignInMethod, now = Date.now(), actingBan: string | null = null): Promise<string> {
 	const token = randomToken();
 	await db.insert(sessions).values({
 		tokenHash: await sha256Hex(token),
 		idNo,
 		csrfToken: randomToken(24),
 		method,
+		actingBan,
 		createdAt: now,
 		lastSeenAt: now,
 	});
@@ -62,9 +67,10 @@ export async function loadSession(db: Db, token: string, now = Date.now()): Prom
 		name: row.name,
 		email: row.email,
 		method: s.method,
+		actingBan: s.actingBan,
 		csrfToken: s.csrfToken,
 		tokenHash,
-		units: await unitsOf(db, s.idNo),
+		units: await unitsOf(db, s.idNo, s.actingBan),
 	};
 }
 
@@ -72,13 +78,13 @@ export async function endSession(db: Db, tokenHash: string): Promise<void> {
 	await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
 }
 
-/** The units a person may act for now, with their role in each. */
-export async function unitsOf(db: Db, idNo: string): Promise<UnitAccess[]> {
+/** The units a person may act for now, with their role in each (only the 統一編號's units when `actingBan` is set). */
+export async function unitsOf(db: Db, idNo: string, actingBan: string | null = null): Promise<UnitAccess[]> {
 	return db
 		.select({ code: units.code, name: units.name, role: unitStaff.role })
 		.from(unitStaff)
 		.innerJoin(units, eq(units.code, unitStaff.unitCode))
-		.where(and(eq(unitStaff.idNo, idNo), isNull(unitStaff.revokedAt)))
+		.where(and(eq(unitStaff.idNo, idNo), isNull(unitStaff.revokedAt), actingBan === null ? undefined : eq(units.ban, actingBan)))
 		.orderBy(units.code)
 		.all();
 }

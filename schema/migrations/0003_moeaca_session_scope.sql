@@ -1,0 +1,1 @@
+ALTER TABLE `sessions` ADD `acting_ban` text;
