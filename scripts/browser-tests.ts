@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { renderDemoSql, buildDemoData } from "./demo-data.ts";
-import { ROOT, runWrangler, WranglerDev } from "./lib/wrangler-dev.ts";
+import { bundleWorker, ROOT, runWrangler, WranglerDev } from "./lib/wrangler-dev.ts";
 import { verifyDataSet } from "./seed.ts";
 
 /** The whole run, set-up included, is bounded. */
@@ -189,8 +189,15 @@ async function main(): Promise<void> {
 	console.log(`  local D1 ready in ${since(t0)}`);
 	t0 = performance.now();
 	rmSync(path.join(ROOT, "test-results", "browser"), { recursive: true, force: true });
-	dev = await WranglerDev.start({ persistTo, vars: { ENVIRONMENT: "development", MAIL_TRANSPORT: "outbox" }, logFile: path.join(workDir, "wrangler-dev.log") });
-	console.log(`  wrangler dev on ${dev.origin} (pid ${dev.pid}) in ${since(t0)}\n`);
+	// A snapshot of the Worker: an edit saved during the run must not make wrangler dev reload under a test.
+	const bundle = await bundleWorker(path.join(workDir, "bundle"));
+	dev = await WranglerDev.start({
+		persistTo,
+		vars: { ENVIRONMENT: "development", MAIL_TRANSPORT: "outbox" },
+		logFile: path.join(workDir, "wrangler-dev.log"),
+		bundle,
+	});
+	console.log(`  wrangler dev on ${dev.origin} (pid ${dev.pid}), Worker bundled and started in ${since(t0)}\n`);
 
 	const { code, summary } = await runTests(files, dev.origin);
 	if (finishing) return; // interrupted or timed out: finish() is already tearing down.
