@@ -42,7 +42,7 @@ export function Layout(props: PageProps & { children?: Child; c: Context<AppEnv>
 							<button type="submit">登出</button>
 						</form>
 					) : (
-						<a class="who" href={isDev ? "/dev/sign-in" : "/"}>
+						<a class="who" href="/sign-in">
 							登入
 						</a>
 					)}
@@ -60,6 +60,20 @@ export function Layout(props: PageProps & { children?: Child; c: Context<AppEnv>
 							<li>
 								<a href="/rules">健保卡整批註冊檔案製作說明</a>
 							</li>
+							{person?.units.some((u) => u.role === "manager") ? (
+								<li>
+									<a href="/staff">授權管理</a>
+								</li>
+							) : null}
+							{person ? (
+								<li>
+									<a href="/passkeys">通行金鑰</a>
+								</li>
+							) : (
+								<li>
+									<a href="/sign-in">登入</a>
+								</li>
+							)}
 							{isDev ? (
 								<li>
 									<a href="/dev/mailbox">開發用信箱</a>

@@ -15,6 +15,9 @@ import { batchUploadRoutes } from "./routes/batch-upload.tsx";
 import { devRoutes } from "./routes/dev.tsx";
 import { homeRoutes } from "./routes/home.tsx";
 import { operatorRoutes } from "./routes/operator.ts";
+import { passkeyRoutes } from "./routes/passkeys.tsx";
+import { signInRoutes } from "./routes/sign-in.tsx";
+import { staffRoutes } from "./routes/staff.tsx";
 
 /** The one app factory: the Worker and the tests build the same app. */
 export function newApp() {
@@ -33,6 +36,9 @@ export function newApp() {
 	app.route("/batches", batchUploadRoutes);
 	app.route("/batches", batchRecordRoutes);
 	app.route("/api/operator", operatorRoutes);
+	app.route("/sign-in", signInRoutes);
+	app.route("/passkeys", passkeyRoutes);
+	app.route("/staff", staffRoutes);
 	app.route("/dev", devRoutes);
 
 	app.notFound((c) => renderError(c, new AppError("NOT_FOUND")));

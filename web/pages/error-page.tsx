@@ -6,7 +6,7 @@ export function ErrorPage({ error }: { error: AppError }) {
 			<p>{error.message}</p>
 			{error.code === "UNAUTHENTICATED" ? (
 				<p>
-					<a href="/">回登入頁</a>
+					<a href="/sign-in">回登入頁</a>
 				</p>
 			) : (
 				<p>

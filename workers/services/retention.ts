@@ -1,7 +1,10 @@
 // Retention (SPEC §10): upload records and their logs are kept for 3 months ("近3個月"), then
-// removed by the daily Cron Trigger; sessions past their absolute time-out and spent or expired challenges are removed too.
+// removed by the daily Cron Trigger; sessions past their absolute time-out, spent or expired challenges and
+// old wrong-password records are removed too.
 import { addMonths, taipeiDayStartMs, taipeiToday } from "../domain/roc-date.ts";
 import { SESSION_ABSOLUTE_MS } from "./sessions.ts";
+
+const DAY_MS = 86_400_000;
 
 /** Batches uploaded before the first day of the 3-month window are removed. */
 export function retentionCutoffMs(nowMs: number): number {
@@ -18,6 +21,8 @@ export async function purgeExpired(db: D1Database, nowMs = Date.now()): Promise<
 		db.prepare("DELETE FROM batches WHERE uploaded_at < ?1").bind(cutoff),
 		db.prepare("DELETE FROM sessions WHERE created_at < ?1").bind(nowMs - SESSION_ABSOLUTE_MS),
 		db.prepare("DELETE FROM challenges WHERE expires_at < ?1").bind(nowMs),
+		// The lock-out counts wrong passwords of the last 15 minutes only; a day is ample.
+		db.prepare("DELETE FROM sign_in_failures WHERE at < ?1").bind(nowMs - DAY_MS),
 	]);
 	return { batches: results[3]?.meta.changes ?? 0 };
 }

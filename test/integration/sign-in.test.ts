@@ -1,0 +1,390 @@
+import { and, eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { auditLog, credentials, passkeys, sessions, signInFailures, unitStaff } from "../../schema/d1.ts";
+import { maskIdNo } from "../../workers/domain/mask.ts";
+import { CHALLENGE_SPENT_MESSAGE } from "../../workers/services/challenges.ts";
+import { lockedMessage, NOT_REGISTERED_MESSAGE } from "../../workers/services/sign-in.ts";
+import { makePerson, makeStaff, makeUnit, signIn, testDb } from "../fixtures/index.ts";
+import { issueCertificate, makeTestCa, signCardChallenge, signCertificateChallenge, type TestCa } from "../fixtures/pki.ts";
+import { completeRegistration, giveCard, PORTAL_ORIGIN, TestBrowser, type CardHolder } from "../fixtures/sign-in.ts";
+import { SoftAuthenticator } from "../fixtures/webauthn.ts";
+
+const db = testDb();
+const PASSWORD = "Clerk@2026";
+
+const registrationStart = z.object({ challengeId: z.string(), options: z.object({ challenge: z.string(), rp: z.object({ id: z.string() }) }) });
+const authenticationStart = z.object({ challengeId: z.string(), options: z.object({ challenge: z.string(), rpId: z.string() }) });
+
+/** A clerk of a fresh unit with an NHI card and a completed registration. */
+async function registeredClerk() {
+	const unit = await makeUnit(db);
+	const clerk = await makeStaff(db, unit.code, "clerk", { name: "林雅婷" });
+	const card = await giveCard(db, clerk.idNo);
+	await completeRegistration(db, clerk.idNo, unit.code, PASSWORD);
+	return { unit, clerk, card };
+}
+
+/** What sign-in.js posts after the helper signed the challenge with `card`. */
+async function cardForm(browser: TestBrowser, card: CardHolder, password: string) {
+	const issued = await browser.challenge("nhi-card");
+	const signature = await signCardChallenge(card.key, PORTAL_ORIGIN, issued.challenge, card.cardNo);
+	return { challengeId: issued.challengeId, cardNo: card.cardNo, signature, origin: PORTAL_ORIGIN, password };
+}
+
+async function auditOf(idNo: string) {
+	return db.select().from(auditLog).where(eq(auditLog.actor, maskIdNo(idNo))).all();
+}
+
+describe("sign-in with an NHI card and the 註冊密碼", () => {
+	it("signs in with the card's answer and the right password, then drops the pre-session", async () => {
+		const { clerk, card } = await registeredClerk();
+		const browser = new TestBrowser();
+		const page = await browser.openSignIn();
+		expect(page).toContain("讀取");
+		expect(browser.hasPreSession).toBe(true);
+
+		const res = await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, PASSWORD));
+
+		expect(res.status).toBe(303);
+		expect(res.headers.get("Location")).toBe("/");
+		const cookies = res.headers.getSetCookie().join("\n");
+		expect(cookies).toMatch(/__Host-session=[^;]+;.*HttpOnly/);
+		expect(cookies).toMatch(/__Host-session=.*Secure/);
+		expect(cookies).toMatch(/__Host-session=.*SameSite=Lax/);
+		expect(browser.signedIn).toBe(true);
+		expect(browser.hasPreSession).toBe(false);
+		expect(await (await browser.fetch("/")).text()).toContain("林雅婷 您好");
+		const [session] = await db.select().from(sessions).where(eq(sessions.idNo, clerk.idNo)).all();
+		expect(session?.method).toBe("nhi-card");
+		const audit = await auditOf(clerk.idNo);
+		expect(audit.map((a) => [a.action, a.detail])).toContainEqual(["sign-in", "nhi-card"]);
+		expect(JSON.stringify(audit)).not.toContain(clerk.idNo);
+	});
+
+	it("sets a short-lived __Host-pre cookie on the sign-in page", async () => {
+		const res = await new TestBrowser().fetch("/sign-in");
+		const pre = res.headers.getSetCookie().find((c) => c.startsWith("__Host-pre="));
+		expect(pre).toMatch(/Max-Age=900/);
+		expect(pre).toMatch(/Path=\//);
+		expect(pre).toMatch(/HttpOnly/);
+		expect(pre).toMatch(/Secure/);
+		expect(pre).toMatch(/SameSite=Lax/);
+	});
+
+	it("counts a wrong password and locks the account after 5 within 15 minutes, saying until when", async () => {
+		const { clerk, card } = await registeredClerk();
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		for (let i = 1; i <= 4; i++) {
+			const res = await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, `Wrong@${i}`));
+			expect(res.status).toBe(401);
+			expect(await res.text()).toContain(`再錯 ${5 - i} 次將鎖定帳號`);
+		}
+		const fifth = await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, "Wrong@5"));
+		expect(fifth.status).toBe(423);
+		const locked = await db.select().from(credentials).where(eq(credentials.idNo, clerk.idNo)).get();
+		expect(locked?.lockedUntil).toBeGreaterThan(Date.now() + 14 * 60_000);
+		expect(locked?.lockedUntil).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
+		const page = await fifth.text();
+		expect(page).toContain(lockedMessage(locked?.lockedUntil ?? 0));
+		expect(page).toMatch(/密碼錯誤次數過多，帳號鎖定至 \d{4}\/\d{1,2}\/\d{1,2} (上午|下午) \d{1,2}:\d{2}:\d{2}。/);
+
+		// Even the right password is refused until then, and says the same time.
+		const right = await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, PASSWORD));
+		expect(right.status).toBe(423);
+		expect(await right.text()).toContain(lockedMessage(locked?.lockedUntil ?? 0));
+		expect(browser.signedIn).toBe(false);
+
+		expect(await db.select().from(signInFailures).where(eq(signInFailures.idNo, clerk.idNo)).all()).toHaveLength(5);
+		const actions = (await auditOf(clerk.idNo)).map((a) => a.action);
+		expect(actions.filter((a) => a === "sign-in.failed")).toHaveLength(5); // 4 wrong passwords + 1 while locked
+		expect(actions).toContain("sign-in.locked");
+	});
+
+	it("clears the wrong-password count on a successful sign-in", async () => {
+		const { clerk, card } = await registeredClerk();
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		for (let i = 0; i < 3; i++) await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, "Wrong@0"));
+		expect((await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, PASSWORD))).status).toBe(303);
+		expect(await db.select().from(signInFailures).where(eq(signInFailures.idNo, clerk.idNo)).all()).toHaveLength(0);
+	});
+
+	it("refuses a replayed challenge", async () => {
+		const { card } = await registeredClerk();
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		const form = await cardForm(browser, card, "Wrong@1");
+		expect((await browser.postForm("/sign-in/nhi-card", form)).status).toBe(401);
+
+		const replay = await browser.postForm("/sign-in/nhi-card", { ...form, password: PASSWORD });
+		expect(replay.status).toBe(401);
+		expect(await replay.text()).toContain(CHALLENGE_SPENT_MESSAGE);
+		expect(browser.signedIn).toBe(false);
+	});
+
+	it("refuses a challenge another browser's pre-session fetched", async () => {
+		const { card } = await registeredClerk();
+		const victim = new TestBrowser();
+		await victim.openSignIn();
+		const form = await cardForm(victim, card, PASSWORD);
+		const other = new TestBrowser();
+		await other.openSignIn();
+
+		const res = await other.postForm("/sign-in/nhi-card", form);
+		expect(res.status).toBe(401);
+		expect(await res.text()).toContain(CHALLENGE_SPENT_MESSAGE);
+		expect(other.signedIn).toBe(false);
+		// The challenge was not spent by the attempt: it still works where it was issued.
+		expect((await victim.postForm("/sign-in/nhi-card", form)).status).toBe(303);
+	});
+
+	it("says so when the card's holder has not completed registration", async () => {
+		const person = await makePerson(db);
+		const card = await giveCard(db, person.idNo);
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		const res = await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, PASSWORD));
+		expect(res.status).toBe(401);
+		expect(await res.text()).toContain(NOT_REGISTERED_MESSAGE);
+		expect((await auditOf(person.idNo)).map((a) => a.detail)).toContain("nhi-card; NOT_REGISTERED");
+	});
+
+	it("asks for the card first when the form comes without the card's answer", async () => {
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		const res = await browser.postForm("/sign-in/nhi-card", { challengeId: "", cardNo: "", signature: "", password: PASSWORD });
+		expect(res.status).toBe(401);
+		expect(await res.text()).toContain("請先插入健保卡並按「讀取」");
+	});
+});
+
+describe("sign-in with certificate cards", () => {
+	let ca: TestCa;
+	beforeAll(async () => {
+		ca = await makeTestCa();
+	});
+
+	async function certificateForm(browser: TestBrowser, purpose: "moica" | "moeaca", cert: Awaited<ReturnType<typeof issueCertificate>>, idNo: string) {
+		const issued = await browser.challenge(purpose);
+		const signature = await signCertificateChallenge(cert, PORTAL_ORIGIN, issued.challenge);
+		return { idNo, challengeId: issued.challengeId, certificate: cert.certificateDer, signature, origin: PORTAL_ORIGIN };
+	}
+
+	it("signs a person in with their 自然人憑證 (the ID typed, the PIN never sent)", async () => {
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk", { name: "陳志明" });
+		const cert = await issueCertificate(ca, { name: "陳志明", idLast4: clerk.idNo.slice(-4) });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		const page = await browser.openSignIn("moica");
+		expect(page).toMatch(/<input type="password" id="moica-pin"(?![^>]*name=)[^>]*>/);
+
+		const res = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", cert, clerk.idNo.toLowerCase()));
+		expect(res.status).toBe(303);
+		const [session] = await db.select().from(sessions).where(eq(sessions.idNo, clerk.idNo)).all();
+		expect(session?.method).toBe("moica");
+		expect(session?.actingBan).toBeNull();
+		expect((await auditOf(clerk.idNo)).map((a) => a.action)).toContain("sign-in");
+	});
+
+	it("refuses a 自然人憑證 whose last 4 of the ID do not match the typed ID", async () => {
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk", { name: "陳志明" });
+		const wrongLast4 = clerk.idNo.slice(-4) === "0000" ? "1111" : "0000";
+		const cert = await issueCertificate(ca, { name: "陳志明", idLast4: wrongLast4 });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moica");
+		const res = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", cert, clerk.idNo));
+		expect(res.status).toBe(401);
+		expect(await res.text()).toContain("憑證與身分證號不符。");
+		expect(browser.signedIn).toBe(false);
+		expect((await auditOf(clerk.idNo)).map((a) => a.detail)).toContain("moica; PROOF_REFUSED");
+	});
+
+	it("refuses an expired 自然人憑證 and one whose name is not the person's", async () => {
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk", { name: "陳志明" });
+		const expired = await issueCertificate(ca, { name: "陳志明", idLast4: clerk.idNo.slice(-4), notBefore: Date.now() - 800 * 86_400_000, notAfter: Date.now() - 86_400_000 });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moica");
+		const res = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", expired, clerk.idNo));
+		expect(res.status).toBe(401);
+		expect(await res.text()).toContain("憑證已過期");
+
+		const someoneElse = await issueCertificate(ca, { name: "王大明", idLast4: clerk.idNo.slice(-4) });
+		const other = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", someoneElse, clerk.idNo));
+		expect(await other.text()).toContain("憑證姓名與身分證號登記之姓名不符。");
+		expect(browser.signedIn).toBe(false);
+	});
+
+	it("refuses a 自然人憑證 from a root it does not trust, and a typed ID with a bad check digit", async () => {
+		const stranger = await makeTestCa("Stranger Root CA");
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk", { name: "陳志明" });
+		const cert = await issueCertificate(stranger, { name: "陳志明", idLast4: clerk.idNo.slice(-4) });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moica");
+		const untrusted = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", cert, clerk.idNo));
+		expect(await untrusted.text()).toContain("憑證非由受信任之憑證機構簽發。");
+
+		const badId = `${clerk.idNo.slice(0, 9)}${(Number(clerk.idNo.slice(9)) + 1) % 10}`;
+		const res = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", cert, badId));
+		expect(await res.text()).toContain("身分證號格式錯誤");
+	});
+
+	it("signs a unit's manager in with the unit's 工商憑證, limited to that company's units", async () => {
+		const unit = await makeUnit(db, { ban: "04595257" });
+		const manager = await makeStaff(db, unit.code, "manager");
+		const elsewhere = await makeUnit(db, { ban: "12345675" });
+		await db.insert(unitStaff).values({ unitCode: elsewhere.code, idNo: manager.idNo, role: "clerk", email: "m@x.tw", authorizedAt: Date.now() });
+		const cert = await issueCertificate(ca, { name: unit.name, ban: "04595257", key: "rsa" });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moeaca");
+
+		const res = await browser.postForm("/sign-in/moeaca", await certificateForm(browser, "moeaca", cert, manager.idNo));
+		expect(res.status).toBe(303);
+		const [session] = await db.select().from(sessions).where(eq(sessions.idNo, manager.idNo)).all();
+		expect(session?.method).toBe("moeaca");
+		expect(session?.actingBan).toBe("04595257");
+		// The 授權管理 page of the certificate's unit is theirs; the other unit is out of this session's reach.
+		expect((await browser.fetch(`/staff?unit=${unit.code}`)).status).toBe(200);
+		const upload = await (await browser.fetch("/batches/new")).text();
+		expect(upload).toContain(unit.code);
+		expect(upload).not.toContain(elsewhere.code);
+		// And such a session may not bind a passkey.
+		await browser.refreshSessionCsrf();
+		expect((await browser.postJson("/passkeys/options", {})).status).toBe(403);
+	});
+
+	it("refuses a 工商憑證 to someone who is not the unit's manager, and makes the first holder of a manager-less unit its manager", async () => {
+		const unit = await makeUnit(db, { ban: "22099131" });
+		await makeStaff(db, unit.code, "manager");
+		const clerk = await makeStaff(db, unit.code, "clerk");
+		const cert = await issueCertificate(ca, { name: unit.name, ban: "22099131" });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moeaca");
+		const refused = await browser.postForm("/sign-in/moeaca", await certificateForm(browser, "moeaca", cert, clerk.idNo));
+		expect(refused.status).toBe(401);
+		expect(await refused.text()).toContain("您不是此工商憑證所屬投保單位的單位管理者");
+		expect((await auditOf(clerk.idNo)).map((a) => a.detail)).toContain("moeaca; NOT_MANAGER");
+
+		const newUnit = await makeUnit(db, { ban: "53212539" });
+		const person = await makePerson(db, { email: "owner@new.example.tw" });
+		const newCert = await issueCertificate(ca, { name: newUnit.name, ban: "53212539" });
+		const res = await browser.postForm("/sign-in/moeaca", await certificateForm(browser, "moeaca", newCert, person.idNo));
+		expect(res.status).toBe(303);
+		const row = await db
+			.select()
+			.from(unitStaff)
+			.where(and(eq(unitStaff.unitCode, newUnit.code), eq(unitStaff.idNo, person.idNo)))
+			.get();
+		expect(row?.role).toBe("manager");
+		expect(row?.email).toBe("owner@new.example.tw");
+		expect((await auditOf(person.idNo)).map((a) => a.action)).toContain("staff.manager.moeaca");
+	});
+
+	it("refuses a 自然人憑證 offered as a 工商憑證", async () => {
+		const unit = await makeUnit(db);
+		const manager = await makeStaff(db, unit.code, "manager", { name: "陳志明" });
+		const cert = await issueCertificate(ca, { name: "陳志明", idLast4: manager.idNo.slice(-4) });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moeaca");
+		const res = await browser.postForm("/sign-in/moeaca", await certificateForm(browser, "moeaca", cert, manager.idNo));
+		expect(await res.text()).toContain("此憑證不是工商憑證。");
+	});
+});
+
+describe("passkeys", () => {
+	it("binds a passkey after a card sign-in, then signs in with it alone", async () => {
+		const { clerk, card } = await registeredClerk();
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, PASSWORD));
+		await browser.refreshSessionCsrf();
+
+		const authenticator = new SoftAuthenticator();
+		const options = await browser.postJson("/passkeys/options", {});
+		expect(options.status).toBe(200);
+		const start = registrationStart.parse(await options.json());
+		expect(start.options.rp.id).toBe("portal.test");
+		const bound = await browser.postJson("/passkeys", { challengeId: start.challengeId, label: "辦公室電腦", response: await authenticator.register(start.options, PORTAL_ORIGIN) });
+		expect(bound.status).toBe(200);
+		const list = await (await browser.fetch("/passkeys")).text();
+		expect(list).toContain("辦公室電腦");
+
+		const fresh = new TestBrowser();
+		await fresh.openSignIn("passkey");
+		const signInStart = authenticationStart.parse(await (await fresh.postJson("/sign-in/passkey/options", {})).json());
+		const res = await fresh.postJson("/sign-in/passkey", { challengeId: signInStart.challengeId, response: await authenticator.assert(signInStart.options, PORTAL_ORIGIN) });
+		expect(res.status).toBe(200);
+		expect(await res.json()).toEqual({ redirect: "/" });
+		expect(fresh.signedIn).toBe(true);
+		const methods = (await db.select().from(sessions).where(eq(sessions.idNo, clerk.idNo)).all()).map((s) => s.method).sort();
+		expect(methods).toEqual(["nhi-card", "passkey"]);
+		const stored = await db.select().from(passkeys).where(eq(passkeys.idNo, clerk.idNo)).get();
+		expect(stored?.counter).toBe(1);
+		expect(stored?.lastUsedAt).not.toBeNull();
+	});
+
+	it("refuses an assertion answering another browser's challenge, and an unknown passkey", async () => {
+		const authenticator = new SoftAuthenticator();
+		const a = new TestBrowser();
+		await a.openSignIn("passkey");
+		const start = authenticationStart.parse(await (await a.postJson("/sign-in/passkey/options", {})).json());
+		const assertion = await authenticator.assert(start.options, PORTAL_ORIGIN);
+		const b = new TestBrowser();
+		await b.openSignIn("passkey");
+		const stolen = await b.postJson("/sign-in/passkey", { challengeId: start.challengeId, response: assertion });
+		expect(stolen.status).toBe(401);
+		expect(await stolen.json()).toMatchObject({ error: { message: CHALLENGE_SPENT_MESSAGE } });
+
+		const unknown = await a.postJson("/sign-in/passkey", { challengeId: start.challengeId, response: assertion });
+		expect(unknown.status).toBe(401);
+		expect(await unknown.json()).toMatchObject({ error: { code: "UNKNOWN_PASSKEY" } });
+	});
+
+	it("lets only a card or 自然人憑證 session bind, and deletes only the person's own passkey", async () => {
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk");
+		const demo = await signIn(db, clerk.idNo);
+		const browser = new TestBrowser();
+		browser.cookies.set("__Host-session", demo.cookie.split("=")[1] ?? "");
+		browser.csrf = demo.csrf;
+		const refused = await browser.postJson("/passkeys/options", {});
+		expect(refused.status).toBe(403);
+		expect(await refused.json()).toMatchObject({ error: { message: "綁定通行金鑰前，請先以健保卡或自然人憑證登入。" } });
+
+		const owner = await makePerson(db);
+		await db.insert(passkeys).values({ id: "someone-elses-passkey", idNo: owner.idNo, publicKey: "AA", counter: 0, label: "x", createdAt: Date.now() });
+		expect((await browser.postForm("/passkeys/someone-elses-passkey/delete", {})).status).toBe(404);
+		expect(await db.select().from(passkeys).where(eq(passkeys.id, "someone-elses-passkey")).get()).toBeDefined();
+	});
+});
+
+describe("CSRF on the sign-in POSTs", () => {
+	it("refuses each sign-in POST without the pre-session's token, without the cookie, or from another site", async () => {
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		const token = browser.csrf;
+		const posts: [string, () => Promise<Response>][] = [
+			["/sign-in/challenge", () => browser.postJson("/sign-in/challenge", { purpose: "nhi-card" })],
+			["/sign-in/nhi-card", () => browser.postForm("/sign-in/nhi-card", { challengeId: "x", cardNo: "1", signature: "x", password: "x" })],
+			["/sign-in/moica", () => browser.postForm("/sign-in/moica", { idNo: "A123456789", challengeId: "x", certificate: "x", signature: "x" })],
+			["/sign-in/moeaca", () => browser.postForm("/sign-in/moeaca", { idNo: "A123456789", challengeId: "x", certificate: "x", signature: "x" })],
+			["/sign-in/passkey/options", () => browser.postJson("/sign-in/passkey/options", {})],
+			["/sign-in/passkey", () => browser.postJson("/sign-in/passkey", {})],
+		];
+		for (const [path, post] of posts) {
+			browser.csrf = "not-the-token";
+			expect((await post()).status, `${path} without the token`).toBe(403);
+			browser.csrf = token;
+			const crossSite = await browser.fetch(path, { method: "POST", headers: { Origin: "https://evil.example", "X-CSRF-Token": token } });
+			expect(crossSite.status, `${path} from another site`).toBe(403);
+		}
+		browser.cookies.clear();
+		const noCookie = await browser.postJson("/sign-in/challenge", { purpose: "nhi-card" });
+		expect(noCookie.status).toBe(403);
+		expect(await noCookie.json()).toMatchObject({ error: { code: "CSRF", message: "登入頁面已逾時，請重新整理本頁後再登入。" } });
+	});
+});

@@ -1,0 +1,132 @@
+// 登入 (SPEC §7): the sign-in page and its POSTs. Every POST here needs the pre-session cookie and its
+// CSRF token (pre-session.ts); the challenge a card, certificate or passkey answers is bound to that
+// cookie. On success: a new session (`__Host-session`, as the demo sign-in sets it), the pre-session
+// cookie dropped, 303 to the home page. On refusal: the page again, with the reason.
+import { Hono, type Context } from "hono";
+import { setCookie } from "hono/cookie";
+import { z } from "zod";
+import { AlreadySignedIn, SIGN_IN_TABS, SignInPage, type SignInTab } from "../../web/pages/sign-in.tsx";
+import { validate } from "../lib/validate.ts";
+import { endPreSession, ensurePreSession, requirePreSession, type PreSessionEnv } from "../middleware/pre-session.ts";
+import { signInWithMoeaca, signInWithMoica } from "../services/certificate-sign-in.ts";
+import { issueChallenge } from "../services/challenges.ts";
+import { authenticationOptions, relyingParty, signInWithPasskey } from "../services/passkeys.ts";
+import { createSession, endSession, SESSION_ABSOLUTE_MS, SESSION_COOKIE } from "../services/sessions.ts";
+import { signInWithNhiCard, type SignInOutcome } from "../services/sign-in.ts";
+import { AUTHENTICATION_RESPONSE } from "./webauthn-json.ts";
+
+const TITLE = "登入";
+const SCRIPTS = ["reader-client.js", "passkeys.js", "sign-in.js"];
+
+const tabQuery = z.object({ method: z.enum(SIGN_IN_TABS).optional() });
+const challengeBody = z.object({ purpose: z.enum(["nhi-card", "moica", "moeaca"]) });
+const token = z.string().max(128);
+const nhiCardForm = z.object({
+	challengeId: token,
+	cardNo: z.string().max(20),
+	signature: z.string().max(512),
+	origin: z.string().max(200).optional(),
+	password: z.string().max(64),
+});
+const certificateForm = z.object({
+	idNo: z.string().max(20),
+	challengeId: token,
+	// A 2048-bit RSA certificate with its extensions is about 1.5 KB of DER, 2 KB as base64; 16 KB is ample.
+	certificate: z.string().max(16_384),
+	signature: z.string().max(1_024),
+	origin: z.string().max(200).optional(),
+});
+const passkeySignIn = z.object({ challengeId: token, response: AUTHENTICATION_RESPONSE });
+
+type SignInContext = Context<PreSessionEnv>;
+
+function renderPage(c: SignInContext, tab: SignInTab, error?: { code: string; message: string }, idNo?: string) {
+	if (error) c.status(error.code === "LOCKED" ? 423 : 401);
+	return c.render(
+		<SignInPage
+			tab={tab}
+			csrfToken={c.var.preSession.csrfToken}
+			readerUrl={c.env.READER_URL}
+			error={error}
+			idNo={idNo}
+			isDev={c.env.ENVIRONMENT === "development"}
+		/>,
+		{ title: TITLE, scripts: SCRIPTS },
+	);
+}
+
+/** The origin the card or certificate must have signed: this request's, never one the browser claims. */
+function portalOrigin(c: Context): string {
+	return new URL(c.req.url).origin;
+}
+
+async function startSession(c: SignInContext, outcome: Extract<SignInOutcome, { ok: true }>): Promise<void> {
+	// A session this browser still had (another tab) ends: one browser, one signed-in person.
+	if (c.var.person) await endSession(c.var.db, c.var.person.tokenHash);
+	const sessionToken = await createSession(c.var.db, outcome.idNo, outcome.method, Date.now(), outcome.actingBan ?? null);
+	setCookie(c, SESSION_COOKIE, sessionToken, { path: "/", secure: true, httpOnly: true, sameSite: "Lax", maxAge: SESSION_ABSOLUTE_MS / 1000 });
+	endPreSession(c);
+}
+
+const MISSING_CARD_PROOF = { code: "NO_PROOF", message: "請先插入健保卡並按「讀取」，再輸入註冊密碼登入。" };
+const MISSING_CERTIFICATE_PROOF = { code: "NO_PROOF", message: "尚未取得憑證簽章，請確認讀卡機元件已啟動且已插入憑證卡後再登入。" };
+
+export const signInRoutes = new Hono<PreSessionEnv>()
+	.get("/", validate("query", tabQuery), async (c) => {
+		if (c.var.person) return c.render(<AlreadySignedIn name={c.var.person.name} />, { title: TITLE });
+		c.set("preSession", await ensurePreSession(c));
+		return renderPage(c, c.req.valid("query").method ?? "nhi-card");
+	})
+	.post("/challenge", requirePreSession, validate("json", challengeBody), async (c) => {
+		const issued = await issueChallenge(c.var.db, c.req.valid("json").purpose, c.var.preSession.bindingHash);
+		return c.json({ challengeId: issued.id, challenge: issued.challenge, expiresAt: issued.expiresAt });
+	})
+	.post("/nhi-card", requirePreSession, validate("form", nhiCardForm), async (c) => {
+		const form = c.req.valid("form");
+		if (!form.challengeId || !form.cardNo || !form.signature) return renderPage(c, "nhi-card", MISSING_CARD_PROOF);
+		if (!form.password) return renderPage(c, "nhi-card", { code: "NO_PASSWORD", message: "請輸入註冊密碼。" });
+		const outcome = await signInWithNhiCard(c.var.db, {
+			challengeId: form.challengeId,
+			bindingHash: c.var.preSession.bindingHash,
+			origin: portalOrigin(c),
+			cardNo: form.cardNo,
+			signature: form.signature,
+			password: form.password,
+		});
+		if (!outcome.ok) return renderPage(c, "nhi-card", outcome);
+		await startSession(c, outcome);
+		return c.redirect("/", 303);
+	})
+	.post("/moica", requirePreSession, validate("form", certificateForm), (c) => certificateSignIn(c, "moica", c.req.valid("form")))
+	.post("/moeaca", requirePreSession, validate("form", certificateForm), (c) => certificateSignIn(c, "moeaca", c.req.valid("form")))
+	.post("/passkey/options", requirePreSession, async (c) => {
+		return c.json(await authenticationOptions(c.var.db, c.var.preSession.bindingHash, relyingParty(c.req.url)));
+	})
+	.post("/passkey", requirePreSession, validate("json", passkeySignIn), async (c) => {
+		const body = c.req.valid("json");
+		const outcome = await signInWithPasskey(
+			c.var.db,
+			{ challengeId: body.challengeId, bindingHash: c.var.preSession.bindingHash, response: body.response },
+			relyingParty(c.req.url),
+		);
+		if (!outcome.ok) return c.json({ error: { code: outcome.code, message: outcome.message } }, 401);
+		await startSession(c, outcome);
+		return c.json({ redirect: "/" });
+	});
+
+async function certificateSignIn(c: SignInContext, kind: "moica" | "moeaca", parsed: z.infer<typeof certificateForm>) {
+	if (!parsed.challengeId || !parsed.certificate || !parsed.signature) return renderPage(c, kind, MISSING_CERTIFICATE_PROOF, parsed.idNo);
+	const input = {
+		idNo: parsed.idNo,
+		challengeId: parsed.challengeId,
+		bindingHash: c.var.preSession.bindingHash,
+		origin: portalOrigin(c),
+		certificate: parsed.certificate,
+		signature: parsed.signature,
+		trustedRootsPem: c.env.TRUSTED_ROOTS_PEM,
+	};
+	const outcome = kind === "moica" ? await signInWithMoica(c.var.db, input) : await signInWithMoeaca(c.var.db, input);
+	if (!outcome.ok) return renderPage(c, kind, outcome, parsed.idNo);
+	await startSession(c, outcome);
+	return c.redirect("/", 303);
+}
