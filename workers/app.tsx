@@ -18,6 +18,7 @@ import { operatorRoutes } from "./routes/operator.ts";
 import { passkeyRoutes } from "./routes/passkeys.tsx";
 import { signInRoutes } from "./routes/sign-in.tsx";
 import { staffRoutes } from "./routes/staff.tsx";
+import { verifyRoutes } from "./routes/verify.tsx";
 
 /** The one app factory: the Worker and the tests build the same app. */
 export function newApp() {
@@ -39,6 +40,7 @@ export function newApp() {
 	app.route("/sign-in", signInRoutes);
 	app.route("/passkeys", passkeyRoutes);
 	app.route("/staff", staffRoutes);
+	app.route("/verify", verifyRoutes);
 	app.route("/dev", devRoutes);
 
 	app.notFound((c) => renderError(c, new AppError("NOT_FOUND")));

@@ -202,14 +202,15 @@ describe("健保卡註冊申請整批資料上傳 in a browser", () => {
 
 		assert.equal(await textOf(page, "#records-summary"), "【共1筆資料】【1/1頁】");
 		const headers = (await page.locator("#records thead th").allTextContents()).map((s) => s.trim());
-		assert.deepEqual(headers, ["上傳檔名", "聯絡人", "上傳時間", "上傳筆數", "成功筆數", "失敗筆數", "處理狀態", "入檔結果", "上傳人員"]);
+		assert.deepEqual(headers, ["上傳檔名", "聯絡人", "上傳時間", "上傳筆數", "成功筆數", "失敗筆數", "處理狀態", "入檔結果", "註冊者狀態", "上傳人員"]);
 		const row = page.locator(`#records tbody tr[data-batch-id="${batchId}"]`);
 		const cells = (await row.locator("td").allTextContents()).map((s) => s.trim());
 		assert.equal(cells[0], fileName);
 		assert.equal(cells[1], clerk.name);
 		assert.match(cells[2] ?? "", /\d/);
 		assert.deepEqual(cells.slice(3, 7), ["3", "2", "1", "入檔完畢"]);
-		assert.equal(cells[8], clerk.name);
+		assert.equal(cells[8], "待認證 2 / 已認證 0 / 已逾期 0");
+		assert.equal(cells[9], clerk.name);
 		await row.getByRole("link", { name: "入檔記錄" }).click();
 		await page.waitForURL(`**/batches/${batchId}/log`);
 		assert.ok((await logLines(page)).some((line) => line.endsWith(`第3筆資料:${maskIdNo(outsiderOf(clerk.unitCode, 1))}(非該單位在保險對象)不入檔!`)));

@@ -87,6 +87,16 @@ function countText(row: BatchRecord, n: number): string {
 	return row.status === "done" || row.status === "failed" ? String(n) : "-";
 }
 
+/**
+ * 註冊者狀態 (beyond the seed, SPEC §5): the upload's registrants 待認證 / 已認證 / 已逾期 (a registrant who has
+ * not confirmed within the 5 days). Known once the batch has ended.
+ */
+function RegistrantsCell({ row }: { row: BatchRecord }) {
+	if (row.status !== "done") return <>-</>;
+	const { pending, verified, expired } = row.registrants;
+	return <>{`待認證 ${pending} / 已認證 ${verified} / 已逾期 ${expired}`}</>;
+}
+
 function Pager({ form, result }: { form: RecordsForm; result: RecordsResult }) {
 	const { page, pages } = result;
 	return (
@@ -125,6 +135,7 @@ function RecordsTable({ rows }: { rows: BatchRecord[] }) {
 					<th>失敗筆數</th>
 					<th>處理狀態</th>
 					<th>入檔結果</th>
+					<th>註冊者狀態</th>
 					<th>上傳人員</th>
 				</tr>
 			</thead>
@@ -142,6 +153,9 @@ function RecordsTable({ rows }: { rows: BatchRecord[] }) {
 						</td>
 						<td>
 							<ResultCell row={row} />
+						</td>
+						<td class="registrants">
+							<RegistrantsCell row={row} />
 						</td>
 						<td>{row.uploaderName}</td>
 					</tr>
