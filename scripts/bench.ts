@@ -12,9 +12,9 @@
 // are merged into `results`: add a measurement by writing another one and calling it from main().
 //
 // Options: --roster=feed (default: POST /api/operator/roster) | --roster=sql (wrangler d1 execute --file);
-// --timeout-s=600. The Worker is bundled once at the start and run with --no-bundle, so that source edits
-// made meanwhile do not restart workerd mid-run. Always stops wrangler dev and removes its temp dir: on
-// success, failure, Ctrl-C and time-out.
+// --timeout-s=600. The Worker is bundled once at the start and run with --no-bundle from a snapshot
+// (bundle, wrangler.toml, assets), so that edits made meanwhile do not restart workerd mid-run.
+// Always stops wrangler dev and removes its temp dir: on success, failure, Ctrl-C and time-out.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -26,7 +26,7 @@ import { buildRoster, buildUploadFile, type Member, rosterCsvChunks, rosterSql, 
 import { type BatchStatus, PortalClient, ResponsivenessProbe } from "./lib/portal-client.ts";
 import { PipelineTracer, stepTimings } from "./lib/pipeline-trace.ts";
 import { descendantsNamed, WorkerdSampler } from "./lib/workerd-stats.ts";
-import { bundleWorker, runWrangler, sleep, WranglerDev } from "./lib/wrangler-dev.ts";
+import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
 
 const ROSTER_MEMBERS = 100_000;
 const UPLOAD_ROWS = 100_000;
@@ -57,11 +57,13 @@ const BENCH_TIMEOUT_MS = Number(options["timeout-s"]) * 1000;
 
 const workDir = mkdtempSync(path.join(tmpdir(), "nhi-bench-"));
 const persistTo = path.join(workDir, "state");
-// Not under the bundle's directory: wrangler dev --no-bundle watches that one and would reload.
-const bundleDir = path.join(workDir, "bundle");
-let bundle: string | null = null;
+// Not inside the snapshot's directory: wrangler dev --no-bundle watches that one and would reload.
+const snapshotDir = path.join(workDir, "worker");
+let snapshot: WorkerSnapshot | null = null;
 let dev: WranglerDev | null = null;
 let shuttingDown = false;
+/** The figures, filled in by the measure functions as they finish (printed even if a later one fails). */
+const results: Results = {};
 
 async function teardown(): Promise<void> {
 	await dev?.stop();
@@ -75,6 +77,7 @@ async function abort(message: string, exitCode: number): Promise<never> {
 	if (shuttingDown) return new Promise<never>(() => undefined);
 	shuttingDown = true;
 	console.error(`\n${message}`);
+	if (Object.keys(results).length > 1) console.error(`Figures measured before that: ${JSON.stringify(results)}`);
 	if (dev && exitCode === 1) console.error(`\nLast lines of wrangler dev's output:\n${dev.logTail(15)}`);
 	await teardown().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
 	process.exit(exitCode);
@@ -136,7 +139,7 @@ async function startPortal(operatorToken: string): Promise<WranglerDev> {
 		persistTo,
 		vars: { OPERATOR_TOKEN: operatorToken },
 		logFile: path.join(workDir, "wrangler-dev.log"),
-		...(bundle ? { bundle } : {}),
+		...(snapshot ? { snapshot } : {}),
 	});
 	return dev;
 }
@@ -187,10 +190,10 @@ async function stopPortal(): Promise<void> {
 // ---- measurements --------------------------------------------------------------------------------
 
 /**
- * upload_ms: POST /batches until its 303 answer. import_ms: from that answer until status 入檔完畢 (the
- * pipeline mails the clerk before it sets done). peak_rss_mb: the workerd processes' peak RSS meanwhile.
- * Besides: workerd's CPU time, the status polls' latencies, and the pipeline's steps traced from the
- * BatchUpload object's own state row.
+ * upload_ms: POST /batches until its 303 answer. import_ms: from that answer until the batch record says
+ * 入檔完畢 (status done; the pipeline mails the clerk before it sets done), read out of band from local
+ * D1 because the status endpoint may not answer meanwhile (its latency is reported separately).
+ * peak_rss_mb: the peak RSS of the workerd process running the Worker, from the upload to 入檔完畢.
  */
 async function measureUploadAndImport(portal: PortalClient, devServer: WranglerDev, file: UploadFile, clerk: DemoClerk) {
 	const workerd = new WorkerdSampler(devServer.pid);
@@ -204,6 +207,7 @@ async function measureUploadAndImport(portal: PortalClient, devServer: WranglerD
 	const tracer = new PipelineTracer(persistTo, batchId);
 	tracer.start(TRACE_MS);
 
+	// As the clerk's progress page does: poll the status endpoint until 入檔完畢.
 	const pollMs: number[] = [];
 	let last: BatchStatus;
 	for (;;) {
@@ -215,13 +219,12 @@ async function measureUploadAndImport(portal: PortalClient, devServer: WranglerD
 		if (at - accepted > IMPORT_TIMEOUT_MS) throw new Error(`batch still ${last.label} (${last.rowsDone}/${last.totalRows}) after ${IMPORT_TIMEOUT_MS / 1000} s`);
 		await sleep(POLL_MS);
 	}
-	const finished = performance.now();
-	const stats = workerd.stop();
-	const trace = tracer.stop();
-	const probeMs = await probe.stop();
+	const polledDone = performance.now();
 	if (last.status === "failed") throw new Error(`batch failed (入檔失敗): ${last.failureMessage ?? "no message"}`);
+	const doneAt = tracer.statusAt("done") ?? polledDone;
 
-	const importMs = finished - accepted;
+	const importMs = doneAt - accepted;
+	const stats = workerd.stats(t0, doneAt);
 	const results: Results = {
 		upload_ms: Math.round(accepted - t0),
 		import_ms: Math.round(importMs),
@@ -230,30 +233,56 @@ async function measureUploadAndImport(portal: PortalClient, devServer: WranglerD
 		// other workerd (its entry proxy, ~90 MB) does not exist in production. The sum is reported too.
 		peak_rss_mb: round1(Math.max(0, ...stats.peakRssMbByPid.values())),
 	};
-	return { batchId, final: last, results, pollMs, probeMs, workerd: stats, steps: stepTimings(trace.transitions, accepted, finished), traceErrors: trace.unreadable };
+	return { batchId, final: last, results, accepted, doneAt, polledDone, pollMs, probe, tracer, workerd, importStats: stats };
 }
 
 type ImportRun = Awaited<ReturnType<typeof measureUploadAndImport>>;
 
-/** Where the import's time went, for people. */
+/** Where the import's time went, for people (the object's steps and the batch record, traced so far). */
 function reportImport(run: ImportRun, results: Results): void {
-	log(`5. batch ${run.batchId}: upload answered in ${results.upload_ms} ms, 入檔完畢 ${results.import_ms} ms later (${results.rows_per_s?.toLocaleString("en")} rows/s)`);
-	if (run.steps.length > 0) {
-		const steps = run.steps.map((s) => `${s.step} ${s.step === "done" ? `at ${Math.round(s.startMs)}` : `${Math.round(s.ms)}`} ms${s.chunks > 0 && s.step !== "parse" && s.step !== "done" ? ` (${s.chunks} chunks, ${Math.round(s.ms / s.chunks)} ms each)` : ""}`);
-		log(`  pipeline steps after the 303 (from the BatchUpload object's state row): ${steps.join(" → ")}`);
+	log(`5. batch ${run.batchId}: upload answered in ${results.upload_ms} ms; 入檔完畢 ${results.import_ms} ms after it (${results.rows_per_s?.toLocaleString("en")} rows/s)`);
+	const trace = run.tracer.snapshot();
+	const steps = stepTimings(trace.steps, run.accepted, performance.now()).filter((s) => s.startMs <= run.doneAt - run.accepted);
+	if (steps.length > 0) {
+		const text = steps.map((s) => `${s.step} ${Math.round(s.ms)} ms${s.chunks > 0 && s.step !== "parse" ? ` (${s.chunks} chunks, ${Math.round(s.ms / s.chunks)} ms each)` : ""}`);
+		log(`  the object's steps after the 303: ${text.join(" → ")}`);
 	} else {
-		log(`  pipeline steps: not traced (the BatchUpload object's SQLite file was not readable${run.traceErrors > 0 ? `, ${run.traceErrors} errors` : ""})`);
+		log(`  the object's steps: not traced (its SQLite file was not readable; ${trace.unreadable} failed reads)`);
 	}
-	log(`  status polls (GET /batches/:id/status): ${latencies(run.pollMs)}`);
-	log(`  responsiveness meanwhile (GET /batches/template.csv, no session, no D1): ${latencies(run.probeMs)}`);
-	const w = run.workerd;
+	const firstProgress = trace.statuses.find((t) => t.rowsDone > 0);
+	const importing = trace.statuses.find((t) => t.status === "importing");
+	log(
+		`  the batch record (D1): 入檔中 at ${msAfter(importing?.at, run.accepted)}, first rows done at ${msAfter(firstProgress?.at, run.accepted)},` +
+			` 入檔完畢 at ${msAfter(run.doneAt, run.accepted)}; the status endpoint first answered 入檔完畢 at ${msAfter(run.polledDone, run.accepted)}`,
+	);
+	log(`  status polls (GET /batches/:id/status) until then: ${latencies(run.pollMs)}`);
+	const w = run.importStats;
 	const perPid = [...w.peakRssMbByPid].map(([pid, mb]) => `${pid}: ${round1(mb)} MB`).join(", ");
 	log(
-		`  workerd RSS: peak ${results.peak_rss_mb} MB in the Worker's process; all ${w.peakRssMbByPid.size} workerd processes summed:` +
-			` ${round1(w.startRssMb)} MB before the upload, peak ${round1(w.peakRssMb)} MB${w.hwmMb === null ? "" : `, VmHWM ${round1(w.hwmMb)} MB`}` +
-			` (peaks by pid ${perPid || "none"}; ${w.samples} samples)`,
+		`  workerd RSS until 入檔完畢: peak ${results.peak_rss_mb} MB in the Worker's process; all ${w.peakRssMbByPid.size} workerd processes summed` +
+			` ${round1(w.startRssMb)} MB before the upload, peak ${round1(w.peakRssMb)} MB (peaks by pid ${perPid || "none"}; ${w.samples} samples)`,
 	);
-	log(`  workerd CPU during the import: ${Math.round(w.cpuMs)} ms (${Math.round((100 * w.cpuMs) / (results.import_ms ?? 1))}% of one core over import_ms)`);
+	log(`  workerd CPU until 入檔完畢: ${Math.round(w.cpuMs)} ms (${Math.round((100 * w.cpuMs) / (results.import_ms ?? 1))}% of one core over import_ms)`);
+}
+
+/** Stops the samplers once the batch's object is through, and says what the time after 入檔完畢 cost. */
+async function finishRun(run: ImportRun): Promise<void> {
+	const end = performance.now();
+	run.workerd.stop();
+	const trace = run.tracer.stop();
+	const probeMs = await run.probe.stop();
+	const verifySteps = stepTimings(trace.steps, run.accepted, end).filter((s) => s.startMs > run.doneAt - run.accepted && s.step !== "done");
+	const v = run.workerd.stats(run.doneAt, end);
+	const hwm = [...run.workerd.highWaterMb()].map(([pid, mb]) => `${pid}: ${round1(mb)} MB`).join(", ");
+	log(
+		`  after 入檔完畢 (${verifySteps.map((s) => `${s.step} ${Math.round(s.ms)} ms`).join(" → ") || "no step traced"}): workerd CPU ${Math.round(v.cpuMs)} ms,` +
+			` peak RSS ${round1(Math.max(0, ...v.peakRssMbByPid.values()))} MB in the Worker's process; VmHWM at the end ${hwm || "n/a"}`,
+	);
+	log(`  responsiveness from the upload to here (GET /batches/template.csv, no session, no D1): ${latencies(probeMs)}`);
+}
+
+function msAfter(at: number | undefined, origin: number): string {
+	return at === undefined ? "—" : `${Math.round(at - origin)} ms`;
 }
 
 /** The end state: counts add up, match what the file was built to give, and the clerk has the mail. */
@@ -361,7 +390,7 @@ async function main(): Promise<void> {
 	log(`  ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}${otherWorkerd() > 0 ? `; ${otherWorkerd()} other workerd process(es) running (tests?): figures may suffer` : ""}`);
 
 	log("1. bundling the Worker, migrating and seeding the demo data…");
-	bundle = await bundleWorker(bundleDir);
+	snapshot = await snapshotWorker(snapshotDir);
 	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
 	const demo = buildDemoData();
 	await executeSqlFile("seed.sql", renderDemoSql(demo).join("\n"));
@@ -379,7 +408,7 @@ async function main(): Promise<void> {
 	const devServer = await startPortal(operatorToken);
 	const portal = new PortalClient(devServer.origin);
 	log(`  a fresh wrangler dev answers at ${portal.origin} after ${since(tDev)}`);
-	const results: Results = { rows: file.rows };
+	results.rows = file.rows;
 
 	log("3. signing in as the clerk (POST /dev/sign-in) and reading the form's CSRF token…");
 	await portal.signIn(clerk.idNo);
@@ -396,14 +425,14 @@ async function main(): Promise<void> {
 	const uploadStartedAt = Date.now();
 	const run = await measureUploadAndImport(portal, devServer, file, clerk);
 	Object.assign(results, run.results);
-
 	reportImport(run, results);
-	const reloads = devServer.reloads() - reloadsBefore;
-	if (reloads > 0) log(`  WARNING: wrangler dev reloaded ${reloads} time(s) during the run (source files changed): figures are suspect.`);
 
 	log("6. following the verify step: the registrants' windows and mails after 入檔完畢…");
 	const verification = await measureVerification(portal, run.batchId, run.final, file);
 	Object.assign(results, verification.results);
+	await finishRun(run);
+	const reloads = devServer.reloads() - reloadsBefore;
+	if (reloads > 0) log(`  WARNING: wrangler dev reloaded ${reloads} time(s) during the run (wrangler.toml or web/public changed): figures are suspect.`);
 
 	log("7. verifying the end state…");
 	const problems = [...verification.problems, ...(await verifyEndState(portal, run.final, file, clerk, uploadStartedAt))];

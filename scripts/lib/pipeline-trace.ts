@@ -1,31 +1,38 @@
-// Where a batch's time goes, seen from outside: the BatchUpload Durable Object keeps its step and chunk
-// cursor in one `state` row (schema/durable/batch-upload.ts), and under wrangler dev that row lives in a
-// SQLite file below --persist-to. Reading it read-only on a timer shows every step and chunk transition,
-// even while the Worker is too busy to answer the status endpoint. Local development only, of course.
+// Where a batch's time goes, seen from outside. Under wrangler dev both stores are SQLite files below
+// --persist-to: the BatchUpload Durable Object keeps its step and chunk cursor in one `state` row
+// (schema/durable/batch-upload.ts), and local D1 keeps the batch record (status, rows_done). Reading both
+// read-only on a timer shows every step, chunk and status transition as it is committed — even while
+// the Worker is too busy to answer the status endpoint. Local development only, of course.
 
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 
-export type Transition = { at: number; step: string; cursor: number; chunkCount: number };
+/** A change of the object's state row. */
+export type StepTransition = { at: number; step: string; cursor: number; chunkCount: number };
+/** A change of the batch record in D1. */
+export type StatusTransition = { at: number; status: string; rowsDone: number };
 
-type StateRow = { batch_id: string; step: string; cursor: number; chunk_count: number };
+type Source<T> = { db: DatabaseSync | null; last: string; transitions: T[] };
 
-function isStateRow(row: unknown): row is StateRow {
-	return typeof row === "object" && row !== null && "batch_id" in row && "step" in row && "cursor" in row && "chunk_count" in row;
+const STATE_SQL = "SELECT step, cursor, chunk_count FROM state WHERE id = 1";
+const BATCH_SQL = "SELECT status, rows_done FROM batches WHERE id = ?";
+
+function record(row: unknown, key: string): Record<string, unknown> | null {
+	return typeof row === "object" && row !== null && key in row ? (row as Record<string, unknown>) : null;
 }
 
 export class PipelineTracer {
-	#dir: string;
+	#persistTo: string;
 	#batchId: string;
-	#db: DatabaseSync | null = null;
 	#timer: NodeJS.Timeout | null = null;
-	#transitions: Transition[] = [];
-	#errors = 0;
+	#object: Source<StepTransition> = { db: null, last: "", transitions: [] };
+	#batch: Source<StatusTransition> = { db: null, last: "", transitions: [] };
+	#unreadable = 0;
 
-	/** `persistTo` as given to wrangler dev; `batchId` names the object (getByName). */
+	/** `persistTo` as given to wrangler dev; `batchId` names the object (getByName) and the D1 row. */
 	constructor(persistTo: string, batchId: string) {
-		this.#dir = path.join(persistTo, "v3", "do");
+		this.#persistTo = persistTo;
 		this.#batchId = batchId;
 	}
 
@@ -34,50 +41,77 @@ export class PipelineTracer {
 		this.#timer = setInterval(() => this.#sample(), everyMs);
 	}
 
-	stop(): { transitions: Transition[]; unreadable: number } {
+	/** When the D1 record first showed `status`, or null. */
+	statusAt(status: string): number | null {
+		return this.#batch.transitions.find((t) => t.status === status)?.at ?? null;
+	}
+
+	/** The transitions seen so far. */
+	snapshot(): { steps: StepTransition[]; statuses: StatusTransition[]; unreadable: number } {
+		return { steps: [...this.#object.transitions], statuses: [...this.#batch.transitions], unreadable: this.#unreadable };
+	}
+
+	stop(): { steps: StepTransition[]; statuses: StatusTransition[]; unreadable: number } {
 		if (this.#timer) clearInterval(this.#timer);
 		this.#timer = null;
 		this.#sample();
-		this.#db?.close();
-		this.#db = null;
-		return { transitions: this.#transitions, unreadable: this.#errors };
+		for (const source of [this.#object, this.#batch]) {
+			source.db?.close();
+			source.db = null;
+		}
+		return this.snapshot();
 	}
 
 	#sample(): void {
 		const at = performance.now();
+		this.#read(this.#object, "do", (d) => d.endsWith("-BatchUpload"), (db) => {
+			const row = record(db.prepare(STATE_SQL).get(), "step");
+			if (!row) return null;
+			const t = { at, step: String(row.step), cursor: Number(row.cursor), chunkCount: Number(row.chunk_count) };
+			return { key: `${t.step}/${t.cursor}/${t.chunkCount}`, transition: t };
+		}, (db) => record(db.prepare("SELECT batch_id FROM state WHERE id = 1").get(), "batch_id")?.batch_id === this.#batchId);
+		this.#read(this.#batch, "d1", () => true, (db) => {
+			const row = record(db.prepare(BATCH_SQL).get(this.#batchId), "status");
+			if (!row) return null;
+			const t = { at, status: String(row.status), rowsDone: Number(row.rows_done) };
+			return { key: `${t.status}/${t.rowsDone}`, transition: t };
+		}, (db) => record(db.prepare(BATCH_SQL).get(this.#batchId), "status") !== null);
+	}
+
+	/** Reads one source, first finding its file (the one `owns` says holds this batch). */
+	#read<T>(
+		source: Source<T>,
+		kind: "do" | "d1",
+		dirFilter: (dir: string) => boolean,
+		read: (db: DatabaseSync) => { key: string; transition: T } | null,
+		owns: (db: DatabaseSync) => boolean,
+	): void {
 		try {
-			const row = this.#read();
-			if (!row) return;
-			const last = this.#transitions.at(-1);
-			if (last?.step !== row.step || last.cursor !== row.cursor || last.chunkCount !== row.chunk_count) {
-				this.#transitions.push({ at, step: row.step, cursor: row.cursor, chunkCount: row.chunk_count });
+			source.db ??= this.#find(kind, dirFilter, owns);
+			if (!source.db) return;
+			const row = read(source.db);
+			if (row && row.key !== source.last) {
+				source.last = row.key;
+				source.transitions.push(row.transition);
 			}
 		} catch {
-			// SQLITE_BUSY or a file being created: the next sample will see it.
-			this.#errors++;
-			this.#db?.close();
-			this.#db = null;
+			// SQLITE_BUSY, or a file still being created: the next sample will see it.
+			this.#unreadable++;
+			source.db?.close();
+			source.db = null;
 		}
 	}
 
-	#read(): StateRow | null {
-		if (this.#db) {
-			const row: unknown = this.#db.prepare("SELECT batch_id, step, cursor, chunk_count FROM state WHERE id = 1").get();
-			return isStateRow(row) ? row : null;
-		}
-		// Find the object's file: the one whose state row names this batch.
-		if (!existsSync(this.#dir)) return null;
-		for (const dir of readdirSync(this.#dir).filter((d) => d.endsWith("-BatchUpload"))) {
-			for (const file of readdirSync(path.join(this.#dir, dir)).filter((f) => f.endsWith(".sqlite"))) {
-				const db = new DatabaseSync(path.join(this.#dir, dir, file), { readOnly: true });
+	#find(kind: "do" | "d1", dirFilter: (dir: string) => boolean, owns: (db: DatabaseSync) => boolean): DatabaseSync | null {
+		const root = path.join(this.#persistTo, "v3", kind);
+		if (!existsSync(root)) return null;
+		for (const dir of readdirSync(root).filter(dirFilter)) {
+			for (const file of readdirSync(path.join(root, dir)).filter((f) => f.endsWith(".sqlite"))) {
+				const db = new DatabaseSync(path.join(root, dir, file), { readOnly: true });
 				try {
-					const row: unknown = db.prepare("SELECT batch_id, step, cursor, chunk_count FROM state WHERE id = 1").get();
-					if (isStateRow(row) && row.batch_id === this.#batchId) {
-						this.#db = db;
-						return row;
-					}
+					if (owns(db)) return db;
 				} catch {
-					// not migrated yet, or another object
+					// not migrated yet, or another object's file
 				}
 				db.close();
 			}
@@ -90,10 +124,10 @@ export type StepTiming = { step: string; startMs: number; ms: number; chunks: nu
 
 /**
  * Per step: when it began (relative to `origin`), how long it took, over how many chunks. The notify
- * step's tail — after its last chunk, when it counts the results and mails the clerk — is its own entry,
- * "notify (clerk mail)".
+ * step's tail — after its last chunk, when it counts the results, mails the clerk and sets 入檔完畢 — is
+ * its own entry, "notify (clerk mail)".
  */
-export function stepTimings(transitions: readonly Transition[], origin: number, end: number): StepTiming[] {
+export function stepTimings(transitions: readonly StepTransition[], origin: number, end: number): StepTiming[] {
 	const out: StepTiming[] = [];
 	for (const t of transitions) {
 		const current = out.at(-1);

@@ -1,5 +1,5 @@
-// The workerd processes under a process tree, seen through Linux /proc: VmRSS sampled on a timer (the peak
-// of the sum over all workerd processes), VmHWM (the kernel's own high-water mark) and CPU time used.
+// The workerd processes under a process tree, seen through Linux /proc: VmRSS and CPU time sampled on a
+// timer, so that peaks and CPU use can be read for any time window of a run.
 
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -38,7 +38,7 @@ export function descendantsNamed(rootPid: number, name: string): number[] {
 	return found;
 }
 
-/** A field of /proc/<pid>/status in kB (VmRSS, VmHWM), or null when the process is gone. */
+/** A field of /proc/<pid>/status in kB, or null when the process is gone. */
 function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number | null {
 	try {
 		const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -59,31 +59,27 @@ function cpuMs(pid: number): number | null {
 	}
 }
 
+/** One sample: when, and each workerd process's VmRSS (kB) and CPU time so far (ms). */
+type Sample = { at: number; rssKb: Map<number, number>; cpuMs: Map<number, number> };
+
 export type WorkerdStats = {
 	/** Peak of the summed VmRSS of all workerd processes, MB. */
 	peakRssMb: number;
-	/** Summed VmRSS when sampling started, MB. */
+	/** Summed VmRSS at the window's first sample, MB. */
 	startRssMb: number;
 	/** Peak VmRSS of each process, MB. */
 	peakRssMbByPid: Map<number, number>;
-	/** Summed VmHWM at the end (null when a process is gone), MB. */
-	hwmMb: number | null;
-	/** CPU time the workerd processes used while sampling, ms. */
+	/** CPU time the workerd processes used in the window, ms (a process that appears later counts from 0). */
 	cpuMs: number;
 	samples: number;
 };
 
-/** Samples the workerd processes under `rootPid` every `everyMs` until stop(). */
+/** Samples the workerd processes under `rootPid` every `everyMs` until stop(); stats for any time window. */
 export class WorkerdSampler {
 	#rootPid: number;
 	#timer: NodeJS.Timeout | null = null;
 	#pids: number[] = [];
-	#peakRssKb = 0;
-	#startRssKb: number | null = null;
-	#peakByPid = new Map<number, number>();
-	#samples = 0;
-	/** CPU ms of each process when sampling started; a process that appears later (a restart) counts from 0. */
-	#cpuAtStart = new Map<number, number>();
+	#samples: Sample[] = [];
 
 	constructor(rootPid: number) {
 		this.#rootPid = rootPid;
@@ -92,45 +88,60 @@ export class WorkerdSampler {
 	/** Starts sampling; returns the workerd processes found. */
 	start(everyMs: number): number[] {
 		this.#pids = descendantsNamed(this.#rootPid, "workerd");
-		for (const pid of this.#pids) this.#cpuAtStart.set(pid, cpuMs(pid) ?? 0);
 		this.#sample();
 		this.#timer = setInterval(() => this.#sample(), everyMs);
 		return this.#pids;
 	}
 
-	#sample(): void {
-		let sum = 0;
-		let alive = 0;
-		for (const pid of this.#pids) {
-			const kb = statusKb(pid, "VmRSS");
-			if (kb === null) continue;
-			sum += kb;
-			alive++;
-			this.#peakByPid.set(pid, Math.max(this.#peakByPid.get(pid) ?? 0, kb));
-		}
-		this.#samples++;
-		this.#startRssKb ??= sum;
-		this.#peakRssKb = Math.max(this.#peakRssKb, sum);
-		// wrangler dev restarts workerd when it reloads: look the processes up again.
-		if (alive < this.#pids.length || this.#pids.length === 0) {
-			this.#pids = descendantsNamed(this.#rootPid, "workerd");
-			for (const pid of this.#pids) if (!this.#cpuAtStart.has(pid)) this.#cpuAtStart.set(pid, 0);
-		}
-	}
-
-	stop(): WorkerdStats {
+	stop(): void {
 		if (this.#timer) clearInterval(this.#timer);
 		this.#timer = null;
 		this.#sample();
-		const hwm = this.#pids.map((pid) => statusKb(pid, "VmHWM"));
-		const hwmKb = hwm.length > 0 && hwm.every((kb) => kb !== null) ? hwm.reduce<number>((a, b) => a + (b ?? 0), 0) : null;
+	}
+
+	#sample(): void {
+		const sample: Sample = { at: performance.now(), rssKb: new Map(), cpuMs: new Map() };
+		for (const pid of this.#pids) {
+			const kb = statusKb(pid, "VmRSS");
+			const cpu = cpuMs(pid);
+			if (kb !== null) sample.rssKb.set(pid, kb);
+			if (cpu !== null) sample.cpuMs.set(pid, cpu);
+		}
+		this.#samples.push(sample);
+		// wrangler dev restarts workerd when it reloads: look the processes up again.
+		if (sample.rssKb.size < this.#pids.length || this.#pids.length === 0) this.#pids = descendantsNamed(this.#rootPid, "workerd");
+	}
+
+	/** Each live workerd process's VmHWM now (the kernel's peak RSS since the process started), MB. */
+	highWaterMb(): Map<number, number> {
+		const out = new Map<number, number>();
+		for (const pid of this.#pids) {
+			const kb = statusKb(pid, "VmHWM");
+			if (kb !== null) out.set(pid, kb / 1024);
+		}
+		return out;
+	}
+
+	/** Stats of the samples taken from `from` to `to` (performance.now() times; default: all). */
+	stats(from = 0, to = Number.POSITIVE_INFINITY): WorkerdStats {
+		const window = this.#samples.filter((s) => s.at >= from && s.at <= to);
+		const first = window[0];
+		const last = window.at(-1);
+		const sum = (m: Map<number, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+		const peakByPid = new Map<number, number>();
+		let peakKb = 0;
+		for (const s of window) {
+			peakKb = Math.max(peakKb, sum(s.rssKb));
+			for (const [pid, kb] of s.rssKb) peakByPid.set(pid, Math.max(peakByPid.get(pid) ?? 0, kb));
+		}
+		let cpu = 0;
+		for (const [pid, end] of last?.cpuMs ?? []) cpu += end - (first?.cpuMs.get(pid) ?? 0);
 		return {
-			peakRssMb: this.#peakRssKb / 1024,
-			startRssMb: (this.#startRssKb ?? 0) / 1024,
-			peakRssMbByPid: new Map([...this.#peakByPid].map(([pid, kb]) => [pid, kb / 1024])),
-			hwmMb: hwmKb === null ? null : hwmKb / 1024,
-			cpuMs: this.#pids.reduce((sum, pid) => sum + (cpuMs(pid) ?? 0) - (this.#cpuAtStart.get(pid) ?? 0), 0),
-			samples: this.#samples,
+			peakRssMb: peakKb / 1024,
+			startRssMb: first ? sum(first.rssKb) / 1024 : 0,
+			peakRssMbByPid: new Map([...peakByPid].map(([pid, kb]) => [pid, kb / 1024])),
+			cpuMs: cpu,
+			samples: window.length,
 		};
 	}
 }

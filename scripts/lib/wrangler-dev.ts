@@ -3,7 +3,7 @@
 // stopping it takes workerd down too and nothing is left listening.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { copyFileSync, cpSync, createWriteStream, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
@@ -41,12 +41,31 @@ export function runWrangler(args: readonly string[]): Promise<string> {
 
 /**
  * Bundles the Worker as `wrangler deploy` would (--dry-run, nothing leaves the machine) and returns the
- * entry file. A script that measures or tests the Worker runs this snapshot, so that another engineer
- * saving a source file does not make wrangler dev rebuild and restart workerd in the middle of a run.
+ * entry file: run with the `bundle` option, source edits made meanwhile do not restart workerd.
  */
 export async function bundleWorker(outDir: string): Promise<string> {
 	await runWrangler(["deploy", "--dry-run", "--outdir", outDir]);
 	return path.join(outDir, "index.js");
+}
+
+/** A frozen copy of the Worker for wrangler dev: the bundle and the config (and what it points to) it runs with. */
+export type WorkerSnapshot = { script: string; config: string };
+
+/**
+ * Bundles the Worker as `wrangler deploy` would (--dry-run, nothing leaves the machine) and copies
+ * wrangler.toml, its static assets directory and .dev.vars next to it. A script that measures the
+ * Worker runs this snapshot, so that another engineer saving a source file, wrangler.toml or an asset
+ * does not make wrangler dev rebuild and restart workerd (cutting requests off) in the middle of a run.
+ */
+export async function snapshotWorker(dir: string): Promise<WorkerSnapshot> {
+	const script = await bundleWorker(path.join(dir, "bundle"));
+	const toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+	writeFileSync(path.join(dir, "wrangler.toml"), toml);
+	// [assets] directory = "…" is relative to the config file.
+	const assets = /^\[assets\][^[]*?^directory\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+	if (assets) cpSync(path.join(ROOT, assets), path.join(dir, assets), { recursive: true });
+	if (existsSync(path.join(ROOT, ".dev.vars"))) copyFileSync(path.join(ROOT, ".dev.vars"), path.join(dir, ".dev.vars"));
+	return { script, config: path.join(dir, "wrangler.toml") };
 }
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */
@@ -68,8 +87,10 @@ export type WranglerDevOptions = {
 	vars: Record<string, string>;
 	/** wrangler's own output goes here, not to the terminal. */
 	logFile: string;
-	/** A bundle made by bundleWorker(): run as is (--no-bundle), so edits to the sources do not reload it. */
+	/** A bundle made by bundleWorker(), run as is (--no-bundle) with the project's wrangler.toml. */
 	bundle?: string;
+	/** A snapshot made by snapshotWorker(), run as is: edits to sources, wrangler.toml or assets do not reload it. */
+	snapshot?: WorkerSnapshot;
 };
 
 export class WranglerDev {
@@ -91,8 +112,12 @@ export class WranglerDev {
 		const [port, inspectorPort] = [await freePort(), await freePort()];
 		const args = [
 			WRANGLER, "dev",
-			// With a script argument wrangler looks for its config next to the script: name ours.
-			...(options.bundle ? [options.bundle, "--no-bundle", "--config", path.join(ROOT, "wrangler.toml")] : []),
+			// With a script argument wrangler looks for its config next to the script: name it.
+			...(options.snapshot
+				? [options.snapshot.script, "--no-bundle", "--config", options.snapshot.config]
+				: options.bundle
+					? [options.bundle, "--no-bundle", "--config", path.join(ROOT, "wrangler.toml")]
+					: []),
 			"--ip", "127.0.0.1",
 			"--port", String(port),
 			"--inspector-port", String(inspectorPort),
