@@ -70,14 +70,14 @@ describe("CSRF and security headers", () => {
 		expect((await request("/batches/new", { session: s })).status).toBe(200);
 	});
 
-	it("sends CSP without inline script, frame-ancestors none, HSTS and no-referrer on pages", async () => {
+	it("sends CSP without inline script, frame-ancestors none, HSTS and a same-origin-only Referer on pages", async () => {
 		const res = await request("/");
 		const csp = res.headers.get("Content-Security-Policy") ?? "";
 		expect(csp).toContain("script-src 'self'");
 		expect(csp).not.toContain("unsafe-inline");
 		expect(csp).toContain("frame-ancestors 'none'");
 		expect(res.headers.get("Strict-Transport-Security")).toContain("max-age=");
-		expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+		expect(res.headers.get("Referrer-Policy")).toBe("same-origin");
 		expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
 	});
 

@@ -159,7 +159,7 @@ describe("健保卡網路服務註冊-電子信箱認證: GET /verify", () => {
 		const { res, html } = await browser.get(`/verify?ticket=${ticket}`);
 		expect(res.status).toBe(200);
 		expect(res.headers.get("Cache-Control")).toBe("no-store");
-		expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+		expect(res.headers.get("Referrer-Policy")).toBe("same-origin");
 		expect(res.headers.getSetCookie().some((c) => /^__Host-pre=.+; .*HttpOnly.*Secure/i.test(c))).toBe(true);
 
 		const text = textOf(html);
