@@ -26,6 +26,8 @@ export function Layout(props: PageProps & { children?: Child; c: Context<AppEnv>
 				<meta name="viewport" content="width=device-width, initial-scale=1" />
 				<title>{`${props.title} - 多憑證網路承保作業`}</title>
 				<link rel="stylesheet" href="/css/app.css" />
+				{/* No favicon: an empty one, so browsers do not ask for /favicon.ico (a 404 on every first visit). */}
+				<link rel="icon" href="data:," />
 				{(props.scripts ?? []).map((src) => (
 					<script src={`/js/${src}`} defer />
 				))}

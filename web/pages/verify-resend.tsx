@@ -39,10 +39,8 @@ function LookupForm({ csrfToken, message }: { csrfToken: string; message?: PageM
 					<tr>
 						<th>執行作業說明</th>
 						<td>
-							<ol class="steps">
-								<li>未於5日內完成認證、未收到認證信或電子郵件信箱有誤者，可於此重寄認證信，並重新計算5日認證期限。</li>
-								<li>電腦連結晶片讀卡機並插入您本人的健保卡，按「讀取」驗證健保卡後，按「查詢」。</li>
-							</ol>
+							<p class="step">1. 未於5日內完成認證、未收到認證信或電子郵件信箱有誤者，可於此重寄認證信，並重新計算5日認證期限。</p>
+							<p class="step">2. 電腦連結晶片讀卡機並插入您本人的健保卡，按「讀取」驗證健保卡後，按「查詢」。</p>
 						</td>
 					</tr>
 					<CardNameRow />

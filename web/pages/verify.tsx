@@ -98,10 +98,8 @@ function VerifyForm(props: FormProps) {
 					<tr>
 						<th>執行作業說明</th>
 						<td>
-							<ol class="steps">
-								<li>如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至健保卡網路服務註冊頁面執行。</li>
-								<li>電腦連結晶片讀卡機及健保卡</li>
-							</ol>
+							<p class="step">1. 如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至健保卡網路服務註冊頁面執行。</p>
+							<p class="step">2. 電腦連結晶片讀卡機及健保卡</p>
 						</td>
 					</tr>
 					<CardNameRow />
