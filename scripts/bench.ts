@@ -78,7 +78,11 @@ async function abort(message: string, exitCode: number): Promise<never> {
 	shuttingDown = true;
 	console.error(`\n${message}`);
 	if (Object.keys(results).length > 1) console.error(`Figures measured before that: ${JSON.stringify(results)}`);
-	if (dev && exitCode === 1) console.error(`\nLast lines of wrangler dev's output:\n${dev.logTail(15)}`);
+	if (dev && exitCode === 1) {
+		const errors = dev.logErrors(10);
+		if (errors.length > 0) console.error(`\nErrors in wrangler dev's output:\n${errors.join("\n")}`);
+		console.error(`\nLast lines of wrangler dev's output:\n${dev.logTail(15)}`);
+	}
 	await teardown().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
 	process.exit(exitCode);
 }

@@ -154,6 +154,14 @@ export class WranglerDev {
 		return tail(readLog(this.logFile), lines);
 	}
 
+	/** Up to `max` distinct error lines wrangler dev wrote (uncaught exceptions, workerd errors), for an error report. */
+	logErrors(max: number): string[] {
+		const lines = readLog(this.logFile)
+			.split("\n")
+			.filter((l) => /✘|\bError\b|\berror\b|Uncaught|workerd\/|internal error/.test(l) && !/Request\.cf|ENOTFOUND workers\.cloudflare\.com|onlookupall/.test(l));
+		return [...new Set(lines.map((l) => l.trim().slice(0, 400)))].slice(0, max);
+	}
+
 	async #waitUntilReady(): Promise<void> {
 		const deadline = Date.now() + READY_TIMEOUT_MS;
 		while (Date.now() < deadline) {
