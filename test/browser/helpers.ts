@@ -100,7 +100,10 @@ export class Harness {
 				this.#expected.splice(expected, 1);
 				return;
 			}
-			this.problems.push(`console.${msg.type()} on ${page.url()}: ${text}`);
+			// For a failed load, the location is the resource that failed (e.g. /favicon.ico), not the page.
+			const source = msg.location().url;
+			const where = source && source !== page.url() ? ` (${source})` : "";
+			this.problems.push(`console.${msg.type()} on ${page.url()}: ${text}${where}`);
 		});
 		page.on("pageerror", (err) => this.problems.push(`uncaught ${err.name} on ${page.url()}: ${err.message}`));
 	}
