@@ -31,6 +31,13 @@ import { countQueued, insertTickets, queuedHandoffs, setHandoffState, type Hando
 export const WINDOW_WAVE = 1_000;
 /** Window RPCs in flight at once within a wave. */
 export const WINDOW_RPC_CONCURRENCY = 50;
+/**
+ * After this many window RPCs a wave waits for a zero-delay timer. Locally the Worker and all its
+ * objects share one event loop, which looks for new connections only when no work is ready: without
+ * the pause a wave of RPCs that keep resolving shuts out every other request (a clerk's page, the
+ * status poll) until it ends. In production the pause costs next to nothing.
+ */
+const YIELD_EVERY = 25;
 const TICKET_KEY_BYTES = 32;
 const TICKET_BYTES = 32;
 
@@ -107,6 +114,7 @@ export async function openWindowsWave(
 		return { ...m, issuedAt: t.issued_at, expiresAt: t.expires_at };
 	});
 
+	let calls = 0;
 	await forEachLimit(windows, WINDOW_RPC_CONCURRENCY, async (w) => {
 		await env.VERIFICATION_WINDOW.getByName(windowName(w.row.registration_id, w.row.generation)).open({
 			registrationId: w.row.registration_id,
@@ -114,6 +122,7 @@ export async function openWindowsWave(
 			ticketHash: w.hash,
 			expiresAt: w.expiresAt,
 		});
+		if (++calls % YIELD_EVERY === 0) await new Promise((resolve) => setTimeout(resolve, 0));
 	});
 
 	const statuses = await sendMailBatch(
@@ -148,14 +157,29 @@ function isLive(row: HandoffRow, batchId: string): boolean {
 	return row.status === "pending" && row.generation === row.handoff_generation && row.registration_batch_id === batchId;
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; every call is awaited, the first error is thrown. */
+/**
+ * Runs `fn` over `items` with at most `limit` in flight. After a failure no new call starts, every call
+ * already started is still awaited, and then the first error is thrown.
+ */
 export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
 	let next = 0;
+	let failed = false;
 	const worker = async () => {
-		while (next < items.length) {
+		while (!failed && next < items.length) {
 			const item = items[next++] as T;
-			await fn(item);
+			try {
+				await fn(item);
+			} catch (err) {
+				failed = true;
+				throw err;
+			}
 		}
 	};
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+	const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+	for (const r of settled) {
+		if (r.status === "rejected") {
+			const reason: unknown = r.reason;
+			throw reason;
+		}
+	}
 }
