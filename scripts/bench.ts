@@ -8,7 +8,8 @@
 // upload_ms: POST /batches until its 303; import_ms: from the 303 until status 入檔完畢; peak_rss_mb: peak
 // VmRSS of the workerd process running the Worker (sampled from /proc every 50 ms); windows_per_s: after
 // 入檔完畢, registrants' verification windows opened (each with its mail queued) per second until the
-// batch's object is done (verify_ms: that time). Each figure comes from a measure function whose keys
+// batch's object is done (verify_ms: that time); confirm_p50_ms / confirm_p95_ms: 確定 (POST /verify) of 200
+// registrants with their cards (scripts/lib/bench-confirm.ts). Each figure comes from a measure function whose keys
 // are merged into `results`: add a measurement by writing another one and calling it from main().
 //
 // Options: --roster=feed (default: POST /api/operator/roster) | --roster=sql (wrangler d1 execute --file);
@@ -22,6 +23,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { maskIdNo } from "../workers/domain/mask.ts";
 import { buildDemoData, renderDemoSql, Rng, type DemoDataSet } from "./demo-data.ts";
+import { benchCards, benchCardsSql, measureConfirm } from "./lib/bench-confirm.ts";
 import { buildRoster, buildUploadFile, type Member, rosterCsvChunks, rosterSql, type UploadFile } from "./lib/bench-data.ts";
 import { type BatchStatus, PortalClient, ResponsivenessProbe } from "./lib/portal-client.ts";
 import { PipelineTracer, stepTimings } from "./lib/pipeline-trace.ts";
@@ -408,6 +410,9 @@ async function main(): Promise<void> {
 
 	log("2. loading the roster…");
 	await loadRoster(operatorToken, clerk.unitCode, members);
+	const cards = benchCards(members);
+	await executeSqlFile("cards.sql", benchCardsSql(cards));
+	log(`  cards: ${cards.length} NHI cards for the first members, for the registrants who confirm in step 7`);
 	const tDev = performance.now();
 	const devServer = await startPortal(operatorToken);
 	const portal = new PortalClient(devServer.origin);
@@ -438,8 +443,12 @@ async function main(): Promise<void> {
 	const reloads = devServer.reloads() - reloadsBefore;
 	if (reloads > 0) log(`  WARNING: wrangler dev reloaded ${reloads} time(s) during the run (wrangler.toml or web/public changed): figures are suspect.`);
 
-	log("7. verifying the end state…");
-	const problems = [...verification.problems, ...(await verifyEndState(portal, run.final, file, clerk, uploadStartedAt))];
+	log("7. registrants confirming: 確定 on 健保卡網路服務註冊-電子信箱認證…");
+	const confirm = await measureConfirm(portal, file.bytes, cards, log);
+	Object.assign(results, confirm.results);
+
+	log("8. verifying the end state…");
+	const problems = [...verification.problems, ...confirm.problems, ...(await verifyEndState(portal, run.final, file, clerk, uploadStartedAt))];
 	for (const problem of problems) console.error(`  FAILED: ${problem}`);
 	log(`Done in ${since(t0)}; targets: ≥ 50,000 rows/s, upload < 1,000 ms, workerd < 512 MB, ≥ 200 windows/s.`);
 
