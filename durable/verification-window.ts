@@ -118,7 +118,7 @@ export class VerificationWindow extends DurableObject<Env> {
 		return this.#exclusive(async () => {
 			const s = this.#state();
 			if (!s) {
-				await this.#wipe();
+				if (this.#hasSchema()) await this.#wipe();
 				return { ok: false, code: this.#ended ?? "NOT_OPEN" };
 			}
 			if (s.status !== "open") return this.#end(s, refusalFor(s.status));

@@ -1,6 +1,6 @@
 // Registrant verification (SPEC §6): one VerificationWindow per 5-day window, opened by the batch's
 // verify step or a 重寄認證信 resend. Object counts stay small: each window is its own Durable Object.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -287,6 +287,10 @@ describe("confirming a registration", () => {
 		expect((await db.select().from(verificationTickets).where(eq(verificationTickets.registrationId, reg.id)).get())?.spentAt).not.toBeNull();
 		expect(await windowStorage(reg.id, reg.generation)).toEqual({ tables: [], kv: [], alarm: null });
 		expect((await lookupTicket(db, ticket)).state).toBe("spent");
+		// A later life of the ended window: it says it holds none, and a late call leaves nothing behind.
+		await evictDurableObject(windowOf(reg.id, reg.generation));
+		expect(await windowOf(reg.id, reg.generation).confirm({ passwordHash: "x", idNo: member.idNo, now: Date.now() })).toEqual({ ok: false, code: "NOT_OPEN" });
+		expect(await windowStorage(reg.id, reg.generation)).toEqual({ tables: [], kv: [], alarm: null });
 
 		const completion = (await mailsTo(member.email)).filter((m) => m.subject === COMPLETION_MAIL_SUBJECT);
 		expect(completion).toHaveLength(1);
