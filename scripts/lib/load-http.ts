@@ -1,0 +1,178 @@
+// HTTP for the load bench (npm run bench:load): every request goes through timedFetch(), which bounds it
+// in time, reads the whole answer and records its latency and outcome under a route name in RouteStats;
+// LoadSession is one signed-in browser (demo sign-in, the session cookie and the page's CSRF token).
+
+const SESSION_COOKIE = "__Host-session";
+
+/** One request's outcome: its status code, or "timeout" / "network" when no answer came. */
+export type Outcome = number | "timeout" | "network";
+
+type RouteRecord = { latenciesMs: number[]; byOutcome: Map<string, number>; errors: Map<string, number> };
+
+export type RouteSummary = {
+	route: string;
+	count: number;
+	perSecond: number;
+	p50: number;
+	p95: number;
+	p99: number;
+	max: number;
+	errors: Record<string, number>;
+};
+
+export function percentile(sorted: readonly number[], p: number): number {
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+/** Latencies and outcomes by route ("POST /batches", "GET /batches", …) for one measured phase. */
+export class RouteStats {
+	#routes = new Map<string, RouteRecord>();
+	#startedAt = performance.now();
+	#endedAt: number | null = null;
+
+	start(): void {
+		this.#routes.clear();
+		this.#startedAt = performance.now();
+		this.#endedAt = null;
+	}
+
+	stop(): void {
+		this.#endedAt = performance.now();
+	}
+
+	durationMs(): number {
+		return (this.#endedAt ?? performance.now()) - this.#startedAt;
+	}
+
+	/** `problem`: why an answer counts as an error (a status other than expected, a timeout, a refusal). */
+	record(route: string, ms: number, outcome: Outcome, problem: string | null): void {
+		let r = this.#routes.get(route);
+		if (!r) {
+			r = { latenciesMs: [], byOutcome: new Map(), errors: new Map() };
+			this.#routes.set(route, r);
+		}
+		r.latenciesMs.push(ms);
+		r.byOutcome.set(String(outcome), (r.byOutcome.get(String(outcome)) ?? 0) + 1);
+		if (problem !== null) r.errors.set(problem, (r.errors.get(problem) ?? 0) + 1);
+	}
+
+	/** How many answers with a 5xx status, over all routes. */
+	serverErrors(): number {
+		let n = 0;
+		for (const r of this.#routes.values()) for (const [outcome, count] of r.byOutcome) if (/^5\d\d$/.test(outcome)) n += count;
+		return n;
+	}
+
+	summaries(): RouteSummary[] {
+		const seconds = this.durationMs() / 1000;
+		return [...this.#routes].map(([route, r]) => {
+			const sorted = [...r.latenciesMs].sort((a, b) => a - b);
+			return {
+				route,
+				count: sorted.length,
+				perSecond: round1(sorted.length / seconds),
+				p50: Math.round(percentile(sorted, 50)),
+				p95: Math.round(percentile(sorted, 95)),
+				p99: Math.round(percentile(sorted, 99)),
+				max: Math.round(sorted.at(-1) ?? 0),
+				errors: Object.fromEntries(r.errors),
+			};
+		});
+	}
+
+	table(): string {
+		const rows = this.summaries().map((s) => [
+			s.route,
+			String(s.count),
+			s.perSecond.toFixed(1),
+			String(s.p50),
+			String(s.p95),
+			String(s.p99),
+			String(s.max),
+			Object.entries(s.errors).map(([k, v]) => `${k}: ${v}`).join(", ") || "0",
+		]);
+		const head = ["route", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors"];
+		const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+		const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+		return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+	}
+}
+
+export type TimedAnswer = { status: number; text: string; headers: Headers };
+
+/**
+ * fetch bounded by `timeoutMs`, the whole body read; recorded in `stats` under `route`. `check` says
+ * what is wrong with an answer (null: nothing). Resolves with the answer, or null when none came.
+ */
+export async function timedFetch(
+	stats: RouteStats | null,
+	route: string,
+	url: string,
+	init: RequestInit & { timeoutMs: number },
+	check: (answer: TimedAnswer) => string | null,
+): Promise<TimedAnswer | null> {
+	const { timeoutMs, ...rest } = init;
+	const t0 = performance.now();
+	try {
+		const res = await fetch(url, { redirect: "manual", ...rest, signal: AbortSignal.timeout(timeoutMs) });
+		const text = await res.text();
+		const answer = { status: res.status, text, headers: res.headers };
+		stats?.record(route, performance.now() - t0, res.status, check(answer));
+		return answer;
+	} catch (err) {
+		const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+		stats?.record(route, performance.now() - t0, timedOut ? "timeout" : "network", timedOut ? "timeout" : "network");
+		return null;
+	}
+}
+
+/** Expect exactly `status`; anything else is reported as that status. */
+export function expectStatus(status: number): (answer: TimedAnswer) => string | null {
+	return (a) => (a.status === status ? null : String(a.status));
+}
+
+/** One signed-in browser of a demo staff member: session cookie and CSRF token. */
+export class LoadSession {
+	readonly origin: string;
+	readonly idNo: string;
+	#cookie = "";
+	#csrf = "";
+
+	constructor(origin: string, idNo: string) {
+		this.origin = origin;
+		this.idNo = idNo;
+	}
+
+	/** POST /dev/sign-in (the development 示範登入), then the upload page's `_csrf` (the session's token). */
+	async signIn(timeoutMs: number): Promise<void> {
+		const res = await fetch(`${this.origin}/dev/sign-in`, {
+			method: "POST",
+			redirect: "manual",
+			headers: { Origin: this.origin },
+			body: new URLSearchParams({ idNo: this.idNo }),
+			signal: AbortSignal.timeout(timeoutMs),
+		});
+		await res.body?.cancel();
+		const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+		if (res.status !== 303 || !cookie) throw new Error(`demo sign-in answered ${res.status} without a session cookie`);
+		this.#cookie = cookie.split(";")[0] ?? "";
+		const page = await fetch(`${this.origin}/batches/new`, { headers: { Cookie: this.#cookie, Accept: "text/html" }, signal: AbortSignal.timeout(timeoutMs) });
+		const html = await page.text();
+		const token = /<input[^>]*name="_csrf"[^>]*value="([^"]+)"/.exec(html)?.[1] ?? /<input[^>]*value="([^"]+)"[^>]*name="_csrf"/.exec(html)?.[1];
+		if (page.status !== 200 || !token) throw new Error(`GET /batches/new answered ${page.status} without a _csrf input`);
+		this.#csrf = token;
+	}
+
+	get csrf(): string {
+		return this.#csrf;
+	}
+
+	/** Headers of this browser's request; POSTs carry the same-origin Origin a browser sends. */
+	headers(post = false, accept = "text/html"): Record<string, string> {
+		return { Cookie: this.#cookie, Accept: accept, ...(post ? { Origin: this.origin } : {}) };
+	}
+}
+
+function round1(n: number): number {
+	return Math.round(n * 10) / 10;
+}
