@@ -1,5 +1,6 @@
-// The whole journey in one real-browser test (SPEC §1–§7), saving a screenshot of each step into docs/
-// for the README: the unit manager signs in with the unit's 工商憑證 and authorizes a new clerk in 授權管理
+// The whole journey in one real-browser test (SPEC §1–§7), a screenshot of each step (into docs/ for the
+// README with `UPDATE_SCREENSHOTS=1 npm run test:browser`): the unit manager signs in with the unit's
+// 工商憑證 and authorizes a new clerk in 授權管理
 // → a clerk signs in with NHI card + 註冊密碼 (the reader helper's virtual backend, READER_URL) → 下載範例檔
 // → uploads a Big5 file saved the Excel way → 已上傳,等待入檔 / 入檔中 → 入檔完畢 → 入檔記錄 → the
 // registrant opens the verification mail in the development mailbox → 讀取 their card → 註冊密碼 → 確定
@@ -25,7 +26,11 @@ import { browserTest, downloadBytes, PORTAL_URL, textOf, useBrowser } from "./he
 
 const browser = useBrowser();
 const READER_URL = (process.env.READER_URL ?? "").replace(/\/$/, "");
-const DOCS_DIR = path.resolve(import.meta.dirname, "..", "..", "docs");
+/**
+ * Where the step screenshots go: docs/ (the README's, committed) when UPDATE_SCREENSHOTS=1, else
+ * test-results/browser/journey/, so that an ordinary test run leaves the working tree as it was.
+ */
+const DOCS_DIR = path.resolve(import.meta.dirname, "..", "..", ...(process.env.UPDATE_SCREENSHOTS === "1" ? ["docs"] : ["test-results", "browser", "journey"]));
 const VIEWPORT = { width: 1280, height: 800 };
 const UNIT = "110001000";
 /** Demo insured members of the unit no other browser test registers. */
