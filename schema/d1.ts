@@ -306,3 +306,19 @@ export const resendRequests = sqliteTable(
 	},
 	(t) => [index("resend_requests_person").on(t.idNo, t.at)],
 );
+
+/**
+ * Fixed-window counters for refusals worth throttling (SPEC §7, ticket brute force): one row per
+ * (action, client IP, window start). Only attempts that failed are counted; rows older than a day are
+ * useless and may be deleted.
+ */
+export const rateLimits = sqliteTable(
+	"rate_limits",
+	{
+		action: text("action").notNull(), // e.g. "verify.unknown-ticket"
+		clientKey: text("client_key").notNull(), // the CF-Connecting-IP address, or "local"
+		windowStart: integer("window_start").notNull(), // epoch ms, a multiple of the window length
+		count: integer("count").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.action, t.clientKey, t.windowStart] })],
+);

@@ -18,6 +18,7 @@ import { validate } from "../lib/validate.ts";
 import { ensurePreSession, PRE_SESSION_COOKIE, requirePreSession, type PreSession, type PreSessionEnv } from "../middleware/pre-session.ts";
 import { verifyNhiCardProof } from "../services/card-proof.ts";
 import { issueChallenge } from "../services/challenges.ts";
+import { clientKeyOf, countFailure, RATE_LIMITED_MESSAGE, UNKNOWN_TICKET_RULE } from "../services/rate-limit.ts";
 import { CONFIRM_MESSAGES, confirmRegistration, lookupTicket, type ConfirmCode, type TicketLookup } from "../services/verification-confirm.ts";
 import { formatDeadline } from "../services/verification-mail.ts";
 import { applicationForPerson, requestResend, RESEND_MESSAGES, type ResendCode } from "../services/verification-resend.ts";
@@ -111,6 +112,17 @@ function renderVerify(c: VerifyContext, binding: PreSession | null, ticket: stri
 	return c.render(<VerifyPage view="closed" state={state} message={closed} />, { title: VERIFY_TITLE });
 }
 
+/**
+ * Ticket brute force (SPEC §7): a ticket that matches nothing counts against the client's IP, and past
+ * the limit is refused with 429 (and audited). Only unknown tickets count, so a registrant with a real
+ * link is never throttled by someone else's guesses from a shared IP — at the price that, over the
+ * limit, a lucky guess is still answered; the 256-bit ticket is what makes a guess hopeless.
+ */
+async function throttleUnknownTicket(c: VerifyContext): Promise<void> {
+	const { limited } = await countFailure(c.var.db, UNKNOWN_TICKET_RULE, clientKeyOf(c.req.raw.headers));
+	if (limited) throw new AppError("RATE_LIMITED", RATE_LIMITED_MESSAGE);
+}
+
 function renderResend(c: VerifyContext, props: Parameters<typeof ResendPage>[0]) {
 	c.header("Cache-Control", "no-store");
 	return c.render(<ResendPage {...props} />, { title: RESEND_TITLE, scripts: SCRIPTS });
@@ -156,6 +168,7 @@ export const verifyRoutes = new Hono<PreSessionEnv>()
 	.get("/", validate("query", ticketQuery), async (c) => {
 		const ticket = c.req.valid("query").ticket ?? "";
 		const lookup = await lookupTicket(c.var.db, ticket);
+		if (lookup.state === "unknown") await throttleUnknownTicket(c);
 		// Only a usable link needs a binding: a scanner's visit to a dead one gets no cookie at all.
 		return renderVerify(c, lookup.state === "ok" ? await openBinding(c) : null, ticket, lookup);
 	})
@@ -167,8 +180,10 @@ export const verifyRoutes = new Hono<PreSessionEnv>()
 		const form = c.req.valid("form");
 		const binding = c.var.preSession;
 		if (!hasProof(form)) {
+			const lookup = await lookupTicket(c.var.db, form.ticket);
+			if (lookup.state === "unknown") await throttleUnknownTicket(c);
 			c.status(403);
-			return renderVerify(c, binding, form.ticket, await lookupTicket(c.var.db, form.ticket), NO_PROOF);
+			return renderVerify(c, binding, form.ticket, lookup, NO_PROOF);
 		}
 		const outcome = await confirmRegistration(c.env, c.var.db, {
 			ticket: form.ticket,
@@ -180,6 +195,7 @@ export const verifyRoutes = new Hono<PreSessionEnv>()
 			c.header("Cache-Control", "no-store");
 			return c.render(<VerifyPage view="done" message={outcome.message} />, { title: VERIFY_TITLE });
 		}
+		if (outcome.code === "TICKET_UNKNOWN") await throttleUnknownTicket(c);
 		c.status(CONFIRM_STATUS[outcome.code]);
 		const lookup = await lookupTicket(c.var.db, form.ticket);
 		return renderVerify(c, binding, form.ticket, lookup, { code: outcome.code, text: outcome.message, isError: true });
