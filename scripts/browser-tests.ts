@@ -1,7 +1,10 @@
 // npm run test:browser (SPEC §11): the real-browser tests of the pages. It makes a throw-away portal —
 // a fresh --persist-to directory, the D1 migrations applied and the demo data seeded into it, `wrangler
 // dev` on a free loopback port — then runs test/browser/*.test.ts with Node's own test runner (the
-// portal's address in PORTAL_URL), so the output ends with node:test's summary lines.
+// portal's address in PORTAL_URL), so the output ends with node:test's summary lines. The demo staff get
+// the demo 註冊密碼 (scripts/demo-credentials.ts), and a reader helper of its own (virtual backend, the demo
+// cards and a fresh dev PKI, allowing only this portal) runs on a free port: READER_URL, for the pages
+// (wrangler --var) and the tests (insert / remove a virtual card).
 //
 // Whatever happens (pass, failure, Ctrl-C, the 10-minute bound), wrangler dev's process group and every
 // Chromium the tests started are stopped and the temp dir removed. wrangler's log is printed only when
@@ -11,8 +14,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { renderDemoSql, buildDemoData } from "./demo-data.ts";
-import { bundleWorker, ROOT, runWrangler, WranglerDev } from "./lib/wrangler-dev.ts";
+import { demoCredentialsSql } from "./demo-credentials.ts";
+import { renderDemoSql, buildDemoData, type DemoDataSet } from "./demo-data.ts";
+import { ReaderHelper, writeReaderKeys } from "./lib/reader-helper.ts";
+import { bundleWorker, freePort, ROOT, runWrangler, WranglerDev } from "./lib/wrangler-dev.ts";
 import { verifyDataSet } from "./seed.ts";
 
 /** The whole run, set-up included, is bounded. */
@@ -30,6 +35,7 @@ const persistTo = path.join(workDir, "state");
 const browserTmp = path.join(workDir, "browser");
 mkdirSync(browserTmp);
 let dev: WranglerDev | null = null;
+let reader: ReaderHelper | null = null;
 let tests: ChildProcess | null = null;
 let finishing = false;
 let wranglerLogShown = false;
@@ -39,15 +45,16 @@ function since(t0: number): string {
 }
 
 /** Migrates the fresh local D1 under `dir` and loads the demo data set (the seed's, checked the seed's way). */
-async function prepareLocalDb(dir: string): Promise<void> {
+async function prepareLocalDb(dir: string): Promise<DemoDataSet> {
 	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir]);
 	const data = buildDemoData();
 	verifyDataSet(data);
 	const file = path.join(workDir, "seed.sql");
-	writeFileSync(file, renderDemoSql(data).join("\n"));
+	writeFileSync(file, [...renderDemoSql(data), ...(await demoCredentialsSql(data))].join("\n"));
 	// Local execution runs the whole file as one D1 batch: all or nothing.
 	await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", dir, "--file", file]);
 	rmSync(file);
+	return data;
 }
 
 function testFiles(): string[] {
@@ -58,9 +65,9 @@ function testFiles(): string[] {
 }
 
 /** Runs node:test on the files; its output goes to ours as it comes. Resolves with its exit code and the summary. */
-function runTests(files: readonly string[], portalUrl: string): Promise<{ code: number; summary: string[] }> {
+function runTests(files: readonly string[], portalUrl: string, readerUrl: string): Promise<{ code: number; summary: string[] }> {
 	const args = ["--test", "--test-reporter=spec", "--test-concurrency=1", `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
-	const env: NodeJS.ProcessEnv = { ...process.env, PORTAL_URL: portalUrl, TMPDIR: browserTmp, CHROMIUM_PATH: CHROMIUM };
+	const env: NodeJS.ProcessEnv = { ...process.env, PORTAL_URL: portalUrl, READER_URL: readerUrl, TMPDIR: browserTmp, CHROMIUM_PATH: CHROMIUM };
 	if (process.stdout.isTTY) env.FORCE_COLOR = "1";
 	// Its own process group, so a time-out can stop the runner and every test process at once.
 	const child = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -159,6 +166,9 @@ async function finish(exitCode: number, why?: string): Promise<never> {
 	const leftovers = stopLeftoverChromium();
 	if (leftovers > 0) console.error(`stopped ${leftovers} Chromium process(es) a test left running`);
 	if (exitCode !== 0) printWranglerLog();
+	if (exitCode !== 0 && reader && existsSync(reader.logFile)) console.log(`\n---- reader helper log ----\n${readFileSync(reader.logFile, "utf8").trim()}\n---- end ----`);
+	await reader?.stop().catch((err: unknown) => console.error(`stopping the reader helper: ${String(err)}`));
+	reader = null;
 	await dev?.stop().catch((err: unknown) => console.error(`stopping wrangler dev: ${String(err)}`));
 	dev = null;
 	rmSync(workDir, { recursive: true, force: true });
@@ -171,6 +181,7 @@ process.on("SIGTERM", () => void finish(143, "browser tests terminated."));
 process.on("exit", () => {
 	signalGroup(tests, "SIGKILL");
 	dev?.killNow();
+	reader?.killNow();
 	stopLeftoverChromium();
 	rmSync(workDir, { recursive: true, force: true });
 });
@@ -185,21 +196,29 @@ async function main(): Promise<void> {
 
 	let t0 = performance.now();
 	console.log("Browser tests: preparing a throw-away portal (D1 migrated and seeded with the demo data)…");
-	await prepareLocalDb(persistTo);
-	console.log(`  local D1 ready in ${since(t0)}`);
+	const data = await prepareLocalDb(persistTo);
+	const keysDir = path.join(workDir, "reader-keys");
+	const trustedRootsPem = await writeReaderKeys(keysDir, data);
+	const readerPort = await freePort();
+	const readerUrl = `http://127.0.0.1:${readerPort}`;
+	console.log(`  local D1 and the reader helper's cards ready in ${since(t0)}`);
 	t0 = performance.now();
 	rmSync(path.join(ROOT, "test-results", "browser"), { recursive: true, force: true });
 	// A snapshot of the Worker: an edit saved during the run must not make wrangler dev reload under a test.
 	const bundle = await bundleWorker(path.join(workDir, "bundle"));
 	dev = await WranglerDev.start({
 		persistTo,
-		vars: { ENVIRONMENT: "development", MAIL_TRANSPORT: "outbox" },
+		vars: { ENVIRONMENT: "development", MAIL_TRANSPORT: "outbox", READER_URL: readerUrl, TRUSTED_ROOTS_PEM: trustedRootsPem },
 		logFile: path.join(workDir, "wrangler-dev.log"),
 		bundle,
 	});
-	console.log(`  wrangler dev on ${dev.origin} (pid ${dev.pid}), Worker bundled and started in ${since(t0)}\n`);
+	console.log(`  wrangler dev on ${dev.origin} (pid ${dev.pid}), Worker bundled and started in ${since(t0)}`);
+	// The portal by IP and by name: passkeys need a host name (WebAuthn refuses an IP address as RP ID).
+	const allowOrigins = [dev.origin, dev.origin.replace("127.0.0.1", "localhost")];
+	reader = await ReaderHelper.start({ port: readerPort, keysDir, allowOrigins, logFile: path.join(workDir, "reader.log") });
+	console.log(`  reader helper on ${reader.url} (pid ${reader.pid})\n`);
 
-	const { code, summary } = await runTests(files, dev.origin);
+	const { code, summary } = await runTests(files, dev.origin, reader.url);
 	if (finishing) return; // interrupted or timed out: finish() is already tearing down.
 	if (code !== 0) {
 		// The log first, then node:test's summary again, so the output still ends with it.

@@ -1,6 +1,8 @@
 // npm run seed (SPEC §11): applies the D1 migrations to the local database, fills it with the demo data
 // set (scripts/demo-data.ts) when it has no units yet, and writes the virtual cards' keys for the reader
-// helper. A database that already has units is left alone: seeding never clobbers local work.
+// helper. A database that already has units is left alone: seeding never clobbers local work. Either way,
+// demo staff who have no registration or 註冊密碼 yet get one (scripts/demo-credentials.ts), so they can
+// sign in with their virtual NHI card and DEMO_PASSWORD.
 
 import { spawnSync } from "node:child_process";
 import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
@@ -9,7 +11,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { maskIdNo } from "../workers/domain/mask.ts";
 import { isValidIdNo } from "../workers/domain/national-id.ts";
+import { DEMO_PASSWORD } from "./demo-credentials.ts";
 import { buildDemoData, type DemoDataSet, isValidBan, readerKeyFile, renderDemoSql } from "./demo-data.ts";
+import { DEMO_PIN } from "./dev-pki.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -95,6 +99,33 @@ function writeDevPki(rebuild: boolean): void {
 	if (result.status !== 0) throw new Error(`scripts/dev-pki.ts failed (exit ${result.status})`);
 }
 
+/**
+ * Demo staff of the local D1 without a registration or credentials get both (only those: an existing
+ * 註冊密碼 is never replaced). Hashing is async WebCrypto: scripts/demo-credentials.ts does it in its own
+ * process, as the dev PKI does. Returns how many people got one.
+ */
+function ensureDemoCredentials(data: DemoDataSet): number {
+	const ids = [...new Set(data.staff.map((s) => s.idNo))];
+	const list = ids.map((id) => `'${id}'`).join(", ");
+	const [rows] = query(
+		`SELECT p.id_no FROM people p WHERE p.id_no IN (${list})` +
+			" AND (NOT EXISTS (SELECT 1 FROM credentials c WHERE c.id_no = p.id_no) OR NOT EXISTS (SELECT 1 FROM registrations r WHERE r.id_no = p.id_no))",
+	);
+	const missing = (rows ?? []).map((r) => text(r, "id_no")).filter((id) => id !== "");
+	if (missing.length === 0) return 0;
+	const dir = mkdtempSync(path.join(tmpdir(), "nhi-seed-"));
+	const file = path.join(dir, "demo-credentials.sql");
+	try {
+		const result = spawnSync(process.execPath, [path.join(ROOT, "scripts", "demo-credentials.ts"), file], { cwd: ROOT, input: JSON.stringify(missing), stdio: ["pipe", "inherit", "inherit"] });
+		if (result.error) throw result.error;
+		if (result.status !== 0) throw new Error(`scripts/demo-credentials.ts failed (exit ${result.status})`);
+		wrangler(["d1", "execute", "DB", "--local", "--file", file], { capture: true });
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+	return missing.length;
+}
+
 function printSummary(): void {
 	const [totals, perUnit, staff] = query(
 		[
@@ -120,7 +151,9 @@ function printSummary(): void {
 		}
 	}
 	console.log(
-		`\nSign in as one of the staff above with their virtual NHI card (reader helper, virtual backend).` +
+		`\nSign in (http://127.0.0.1:8787/sign-in) as one of the staff above: insert their virtual NHI card on the reader` +
+			` helper's page (http://127.0.0.1:61161/virtual) and type the demo 註冊密碼 ${DEMO_PASSWORD};` +
+			` or their virtual 自然人憑證 (managers: the unit's 工商憑證) with PIN ${DEMO_PIN}.` +
 			`\nFull card data and keys: ${path.relative(ROOT, READER_KEYS_FILE)} (git-ignored, demo keys only).`,
 	);
 }
@@ -157,6 +190,8 @@ export function runSeed(): void {
 		// Certificates are random, not derived from the seed: made only when missing.
 		writeDevPki(false);
 	}
+	const credentials = ensureDemoCredentials(data);
+	if (credentials > 0) console.log(`Gave ${credentials} demo staff member(s) a completed registration and the demo 註冊密碼 ${DEMO_PASSWORD}.`);
 	printSummary();
 }
 

@@ -90,7 +90,7 @@
 	function webauthnMessage(err) {
 		if (err && err.name === "NotAllowedError") return "已取消或逾時，請再試一次。";
 		if (err && err.name === "InvalidStateError") return "此裝置上的通行金鑰已綁定過。";
-		if (err && err.name === "SecurityError") return "此網址無法使用通行金鑰。";
+		if (err && err.name === "SecurityError") return "通行金鑰須以網域名稱開啟本站（例如 http://localhost:8787，而非 IP 位址）。";
 		return (err && err.message) || "通行金鑰作業失敗，請再試一次。";
 	}
 
