@@ -18,9 +18,9 @@ export const CONFIRM_REQUESTS = 200;
 /** Members given a card: more than CONFIRM_REQUESTS, as a few of the file's rows for them fail on purpose. */
 const CARDED_MEMBERS = 300;
 const CONFIRMED_MESSAGE = "您已完成電子郵件信箱認證，歡迎開始使用本系統！";
-const VERIFICATION_SUBJECT = "健保卡網路服務-註冊成功";
+export const VERIFICATION_SUBJECT = "健保卡網路服務-註冊成功";
 /** Meets every 註冊密碼 rule, 強 on the meter, and contains no bench ID or birth date. */
-const PASSWORD = "Bench@2026x";
+export const PASSWORD = "Bench@2026x";
 const PRE_SESSION_COOKIE = "__Host-pre";
 const challengeAnswer = z.object({ challengeId: z.string(), challenge: z.string() });
 
@@ -52,7 +52,7 @@ function emailsInFile(fileBytes: Uint8Array, cards: readonly BenchCard[]): Map<s
 }
 
 /** One browser's visit: the page's pre-session cookie and CSRF token. */
-async function openPage(origin: string, ticket: string): Promise<{ cookie: string; csrf: string }> {
+export async function openPage(origin: string, ticket: string): Promise<{ cookie: string; csrf: string }> {
 	const res = await fetch(`${origin}/verify?ticket=${encodeURIComponent(ticket)}`, { redirect: "manual" });
 	const html = await res.text();
 	const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${PRE_SESSION_COOKIE}=`))?.split(";")[0];
@@ -62,7 +62,7 @@ async function openPage(origin: string, ticket: string): Promise<{ cookie: strin
 }
 
 /** 讀取: the portal's challenge, signed with the card's key over the text the reader helper signs. */
-async function readCard(origin: string, page: { cookie: string; csrf: string }, card: BenchCard) {
+export async function readCard(origin: string, page: { cookie: string; csrf: string }, card: BenchCard) {
 	const res = await fetch(`${origin}/verify/challenge`, {
 		method: "POST",
 		headers: { Origin: origin, Cookie: page.cookie, "X-CSRF-Token": page.csrf, "Content-Type": "application/json", Accept: "application/json" },

@@ -1,0 +1,342 @@
+// npm run test:faults: crash recovery. A throw-away portal (wrangler dev, its own --persist-to dir), seeded
+// with the demo data and a 20,000-member roster for the demo's largest unit; a clerk uploads a 20,000-row
+// file and the runtime (the whole wrangler/workerd process group) is SIGKILLed at random moments of the
+// pipeline's steps (parse, check, register, notify, verify — read from the object's state row, as the
+// bench traces it), then restarted on the same persist dir, at least 5 times. At the end local D1 must show
+// the exact counts, one pending registration, one verification mail and one opened hand-off with an
+// unspent ticket per registrant, one clerk result mail. Then a few registrants' 確定 (POST /verify) are
+// cut off by a kill right after the request is written: after a restart each registration is verified
+// with credentials and a spent ticket, or pending with neither — never half.
+//
+// Options: --seed=N (replay; printed at the start), --kills=N (default 6), --timeout-s=900.
+
+import { request } from "node:http";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { buildDemoData, renderDemoSql, Rng, type DemoDataSet } from "./demo-data.ts";
+import { benchCards, benchCardsSql, openPage, PASSWORD, readCard, type BenchCard } from "./lib/bench-confirm.ts";
+import { buildRoster, buildUploadFile, rosterSql } from "./lib/bench-data.ts";
+import { PipelineTracer } from "./lib/pipeline-trace.ts";
+import { PortalClient } from "./lib/portal-client.ts";
+import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
+
+const ROWS = 20_000;
+const STEPS = ["parse", "check", "register", "notify", "verify"] as const;
+const CONFIRM_DELAYS_MS = [0, 30, 150, 600];
+const RESUME_TIMEOUT_MS = 120_000;
+
+const { values: options } = parseArgs({
+	options: { seed: { type: "string" }, kills: { type: "string", default: "6" }, "timeout-s": { type: "string", default: "900" } },
+});
+const seed = options.seed !== undefined ? Number(options.seed) : Math.floor(Math.random() * 2 ** 31);
+const KILLS = Math.max(5, Number(options.kills));
+const TIMEOUT_MS = Number(options["timeout-s"]) * 1000;
+
+const workDir = mkdtempSync(path.join(tmpdir(), "nhi-faults-"));
+const persistTo = path.join(workDir, "state");
+let snapshot: WorkerSnapshot | null = null;
+let dev: WranglerDev | null = null;
+let shuttingDown = false;
+const problems: string[] = [];
+const killsByStep: Record<string, number> = {};
+let restarts = 0;
+
+function log(line: string): void {
+	console.log(line);
+}
+
+async function teardown(): Promise<void> {
+	await dev?.stop();
+	dev = null;
+	rmSync(workDir, { recursive: true, force: true });
+}
+
+async function abort(message: string, code: number): Promise<never> {
+	if (shuttingDown) return new Promise<never>(() => undefined);
+	shuttingDown = true;
+	console.error(`\n${message}`);
+	if (dev) console.error(`\nLast lines of wrangler dev's output:\n${dev.logTail(15)}`);
+	console.error(`(replay with --seed=${seed})`);
+	await teardown().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
+	process.exit(code);
+}
+
+process.on("SIGINT", () => (shuttingDown ? process.exit(130) : void abort("interrupted (Ctrl-C): stopping wrangler dev.", 130)));
+process.on("SIGTERM", () => (shuttingDown ? process.exit(143) : void abort("terminated: stopping wrangler dev.", 143)));
+process.on("exit", () => {
+	dev?.killNow();
+	rmSync(workDir, { recursive: true, force: true });
+});
+setTimeout(() => void abort(`timed out after ${TIMEOUT_MS / 1000} s`, 1), TIMEOUT_MS).unref();
+
+async function executeSqlFile(name: string, sql: string): Promise<void> {
+	const file = path.join(workDir, name);
+	writeFileSync(file, sql);
+	await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file]);
+	rmSync(file);
+}
+
+/** One query against local D1 (wrangler must not run meanwhile); its rows. */
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+	const out = await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", sql]);
+	const parsed: unknown = JSON.parse(out);
+	const first = Array.isArray(parsed) ? (parsed[0] as { results?: Record<string, unknown>[] } | undefined) : undefined;
+	return first?.results ?? [];
+}
+
+async function one(sql: string): Promise<number> {
+	const row = (await query(sql))[0] ?? {};
+	return Number(Object.values(row)[0] ?? Number.NaN);
+}
+
+async function startPortal(): Promise<WranglerDev> {
+	dev = await WranglerDev.start({ persistTo, vars: {}, logFile: path.join(workDir, `wrangler-dev-${restarts}.log`), ...(snapshot ? { snapshot } : {}) });
+	return dev;
+}
+
+/** SIGKILL to the whole process group (wrangler, workerd), no grace: a crash. */
+async function crash(): Promise<void> {
+	dev?.killNow();
+	dev = null;
+	await sleep(300);
+}
+
+async function restart(): Promise<WranglerDev> {
+	restarts++;
+	return startPortal();
+}
+
+type DemoClerk = { unitCode: string; idNo: string; name: string; email: string };
+
+function largestUnitClerk(data: DemoDataSet): DemoClerk {
+	const insured = new Map<string, number>();
+	for (const r of data.roster) if (r.withdrawnOn == null) insured.set(r.unitCode, (insured.get(r.unitCode) ?? 0) + 1);
+	const [unitCode] = [...insured].sort((a, b) => b[1] - a[1])[0] ?? [""];
+	const clerk = data.staff.find((s) => s.unitCode === unitCode && s.role === "clerk" && s.revokedAt == null);
+	const person = data.people.find((p) => p.idNo === clerk?.idNo);
+	if (!clerk || !person) throw new Error("the demo data has no unit with a clerk");
+	return { unitCode, idNo: clerk.idNo, name: person.name, email: clerk.email };
+}
+
+function currentStep(tracer: PipelineTracer): string {
+	return tracer.snapshot().steps.at(-1)?.step ?? "";
+}
+
+/** Polls the status endpoint (which also touches the object) until the batch is done and no hand-off is queued. */
+async function waitUntilSettled(portal: PortalClient, batchId: string, tracer: PipelineTracer): Promise<void> {
+	const deadline = Date.now() + RESUME_TIMEOUT_MS;
+	for (;;) {
+		const s = await portal.status(batchId).catch(() => null);
+		if (s?.status === "failed") throw new Error(`batch failed (入檔失敗): ${s.failureMessage ?? ""}`);
+		if (s?.status === "done" && s.verification?.queued === 0 && currentStep(tracer) === "done") return;
+		if (Date.now() > deadline) throw new Error(`batch did not settle ${RESUME_TIMEOUT_MS / 1000} s after the last restart (status ${s?.status ?? "?"}, step ${currentStep(tracer)}, ${JSON.stringify(s?.verification ?? null)})`);
+		await sleep(200);
+	}
+}
+
+async function killDuringPipeline(portal0: PortalClient, batchId: string, tracer: PipelineTracer, rng: Rng): Promise<PortalClient> {
+	let portal = portal0;
+	// Targets: each step once, then random ones; a target already passed is skipped.
+	const targets: string[] = [...STEPS];
+	while (targets.length < KILLS + 2) targets.push(rng.pick(STEPS));
+	let kills = 0;
+	for (const target of targets) {
+		const want = STEPS.indexOf(target as (typeof STEPS)[number]);
+		const deadline = Date.now() + 60_000;
+		let step = currentStep(tracer);
+		// Wait for the target step (or give up if the pipeline is past it).
+		while (STEPS.indexOf(step as (typeof STEPS)[number]) < want && step !== "done" && Date.now() < deadline) {
+			await portal.status(batchId).catch(() => null); // touch: the object resumes if its alarm did not fire
+			await sleep(5);
+			step = currentStep(tracer);
+		}
+		if (step !== target) {
+			if (step === "done") break;
+			continue;
+		}
+		await sleep(rng.int(0, 250));
+		const at = currentStep(tracer);
+		if (at === "done") break;
+		await crash();
+		kills++;
+		killsByStep[at] = (killsByStep[at] ?? 0) + 1;
+		log(`  kill ${kills}: SIGKILL during ${at} (${tracer.snapshot().steps.at(-1)?.cursor ?? 0}/${tracer.snapshot().steps.at(-1)?.chunkCount ?? 0} chunks); restarting…`);
+		portal = new PortalClient((await restart()).origin);
+		const clerkId = signedInAs;
+		await portal.signIn(clerkId);
+		// Does the object resume by itself (alarm), without being touched? Watch the trace for a while.
+		const before = JSON.stringify(tracer.snapshot().steps.at(-1) ?? null);
+		const t0 = Date.now();
+		while (Date.now() - t0 < 3_000 && JSON.stringify(tracer.snapshot().steps.at(-1) ?? null) === before) await sleep(20);
+		const resumedAlone = JSON.stringify(tracer.snapshot().steps.at(-1) ?? null) !== before;
+		log(`    restarted (${restarts}); the object ${resumedAlone ? "resumed by itself" : "did not move in 3 s without a request (status GET touches it)"}`);
+		if (!resumedAlone) untouchedStalls++;
+		if (kills >= KILLS && Object.keys(killsByStep).length >= 4) break;
+	}
+	return portal;
+}
+
+let signedInAs = "";
+let untouchedStalls = 0;
+
+async function checkEndState(batchId: string, expectedSuccess: number, expectedFailure: number, clerkEmail: string): Promise<void> {
+	const q = batchId.replace(/'/g, "");
+	const [batch] = await query(`SELECT status, total_rows, success_count, failure_count FROM batches WHERE id = '${q}'`);
+	log(`  batch: ${JSON.stringify(batch)}`);
+	if (batch?.status !== "done") problems.push(`batch status ${String(batch?.status)}, not done`);
+	if (Number(batch?.success_count) !== expectedSuccess) problems.push(`success_count ${String(batch?.success_count)} ≠ expected ${expectedSuccess}`);
+	if (Number(batch?.failure_count) !== expectedFailure) problems.push(`failure_count ${String(batch?.failure_count)} ≠ expected ${expectedFailure}`);
+	const checks: [string, string, number][] = [
+		["batch_rows", `SELECT COUNT(*) FROM batch_rows WHERE batch_id = '${q}'`, ROWS],
+		["registrations of the batch", `SELECT COUNT(*) FROM registrations WHERE batch_id = '${q}'`, expectedSuccess],
+		["pending registrations of the batch", `SELECT COUNT(*) FROM registrations WHERE batch_id = '${q}' AND status = 'pending'`, expectedSuccess],
+		["verification mails (verify:<batch>:*)", `SELECT COUNT(*) FROM mail_outbox WHERE idempotency_key LIKE 'verify:${q}:%'`, expectedSuccess],
+		[
+			"registrations with exactly one verification mail",
+			`SELECT COUNT(*) FROM registrations r WHERE r.batch_id = '${q}' AND (SELECT COUNT(*) FROM mail_outbox m WHERE m.idempotency_key = 'verify:${q}:' || r.id) = 1`,
+			expectedSuccess,
+		],
+		["clerk result mails (batch-result:<batch>)", `SELECT COUNT(*) FROM mail_outbox WHERE idempotency_key = 'batch-result:${q}'`, 1],
+		["opened hand-offs", `SELECT COUNT(*) FROM verification_handoffs WHERE batch_id = '${q}' AND state = 'opened'`, expectedSuccess],
+		["hand-offs not opened", `SELECT COUNT(*) FROM verification_handoffs WHERE batch_id = '${q}' AND state <> 'opened'`, 0],
+		[
+			"registrations with an opened hand-off and an unspent ticket",
+			`SELECT COUNT(*) FROM registrations r WHERE r.batch_id = '${q}' AND EXISTS (SELECT 1 FROM verification_handoffs h WHERE h.batch_id = '${q}' AND h.registration_id = r.id AND h.state = 'opened') AND EXISTS (SELECT 1 FROM verification_tickets t WHERE t.registration_id = r.id AND t.batch_id = '${q}' AND t.spent_at IS NULL)`,
+			expectedSuccess,
+		],
+	];
+	for (const [what, sql, want] of checks) {
+		const got = await one(sql);
+		log(`  ${what}: ${got}${got === want ? "" : ` ≠ ${want}`}`);
+		if (got !== want) problems.push(`${what}: ${got}, expected ${want}`);
+	}
+	const clerkMails = await one(`SELECT COUNT(*) FROM mail_outbox WHERE idempotency_key LIKE 'batch-result:%'`);
+	if (clerkMails !== 1) problems.push(`${clerkMails} clerk result mails in the outbox (to ${clerkEmail}), expected 1`);
+}
+
+/** POST /verify by hand (node:http), SIGKILL `delayMs` after the request is written, before the reply. */
+function postAndKill(origin: string, cookie: string, body: string, delayMs: number): Promise<string> {
+	return new Promise((resolve) => {
+		const url = new URL("/verify", origin);
+		const req = request(
+			{ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { Origin: origin, Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) } },
+			(res) => {
+				res.resume();
+				resolve(`answered ${res.statusCode ?? 0} before the kill`);
+			},
+		);
+		req.on("error", () => resolve("cut off"));
+		req.on("finish", () => {
+			setTimeout(() => {
+				void crash().then(() => resolve("killed"));
+			}, delayMs);
+		});
+		req.end(body);
+	});
+}
+
+async function confirmKills(batchId: string, cards: readonly BenchCard[], fileBytes: Uint8Array): Promise<void> {
+	const q = batchId.replace(/'/g, "");
+	const emails = new Map<string, string>();
+	for (const line of new TextDecoder().decode(fileBytes).split(/\r?\n/)) {
+		const [id = "", email = ""] = line.split(",");
+		const idNo = id.replace(/^\uFEFF/, "").toUpperCase();
+		if (!emails.has(idNo)) emails.set(idNo, email);
+	}
+	let used = 0;
+	for (const delay of CONFIRM_DELAYS_MS) {
+		const portal = new PortalClient((dev ?? (await restart())).origin);
+		await portal.signIn(signedInAs);
+		// The next carded registrant of this batch with a verification mail.
+		let chosen: { card: BenchCard; ticket: string } | null = null;
+		while (!chosen && used < cards.length) {
+			const card = cards[used++];
+			const email = card ? emails.get(card.idNo) : undefined;
+			if (!card || !email?.includes("@")) continue;
+			const mail = ((await portal.mailbox(email)) ?? []).find((m) => m.subject === "健保卡網路服務-註冊成功");
+			const ticket = mail && /\/verify\?ticket=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+			if (ticket) chosen = { card, ticket };
+		}
+		if (!chosen) {
+			problems.push("no carded registrant with a verification mail left for the confirm kill");
+			return;
+		}
+		const page = await openPage(portal.origin, chosen.ticket);
+		const proof = await readCard(portal.origin, page, chosen.card);
+		const body = new URLSearchParams({ _csrf: page.csrf, ticket: chosen.ticket, ...proof, password: PASSWORD, passwordConfirm: PASSWORD }).toString();
+		const outcome = await postAndKill(portal.origin, page.cookie, body, delay);
+		await crash(); // if it answered first, stop anyway: D1 is read with wrangler d1 execute
+		// A restart lets workerd replay/settle whatever it would on start-up, then stop it to read D1.
+		await restart();
+		await sleep(1_000);
+		await dev?.stop();
+		dev = null;
+		const idNo = chosen.card.idNo.replace(/'/g, "");
+		const [reg] = await query(`SELECT id, status FROM registrations WHERE id_no = '${idNo}' AND batch_id = '${q}'`);
+		const creds = await one(`SELECT COUNT(*) FROM credentials WHERE id_no = '${idNo}'`);
+		const regId = String(reg?.id ?? "").replace(/'/g, "");
+		const spent = await one(`SELECT COUNT(*) FROM verification_tickets WHERE registration_id = '${regId}' AND spent_at IS NOT NULL`);
+		const unspent = await one(`SELECT COUNT(*) FROM verification_tickets WHERE registration_id = '${regId}' AND spent_at IS NULL`);
+		const state = `${String(reg?.status)}, ${creds} credentials row(s), ${spent} spent / ${unspent} unspent ticket(s)`;
+		const whole = (reg?.status === "verified" && creds === 1 && spent >= 1) || (reg?.status === "pending" && creds === 0 && spent === 0 && unspent >= 1);
+		log(`  confirm kill ${delay} ms after the request was written (${outcome}): ${state} — ${whole ? "whole" : "HALF"}`);
+		if (!whole) problems.push(`confirm cut off at +${delay} ms left the registration half done: ${state}`);
+	}
+}
+
+async function main(): Promise<void> {
+	const t0 = performance.now();
+	log(`Crash recovery: ${ROWS.toLocaleString("en")}-row upload, ≥ ${KILLS} kills — seed ${seed} (replay with --seed=${seed}); ${workDir}`);
+	log("1. bundling the Worker, migrating and seeding…");
+	snapshot = await snapshotWorker(path.join(workDir, "worker"));
+	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
+	const demo = buildDemoData();
+	await executeSqlFile("seed.sql", renderDemoSql(demo).join("\n"));
+	const clerk = largestUnitClerk(demo);
+	const rng = new Rng(seed);
+	const taken = new Set(demo.people.map((p) => p.idNo));
+	const members = buildRoster(rng, taken, ROWS);
+	const file = buildUploadFile(rng, clerk.unitCode, members, taken, ROWS);
+	await executeSqlFile("roster.sql", rosterSql(clerk.unitCode, members));
+	const cards = benchCards(members);
+	await executeSqlFile("cards.sql", benchCardsSql(cards));
+	const e = file.expected;
+	log(`  roster ${members.length} members for ${clerk.unitCode}; file: expected ${e.success} success, ${e.failed} failures (${JSON.stringify(e.byCode)})`);
+
+	log("2. starting wrangler dev, signing in as the clerk, uploading…");
+	let portal = new PortalClient((await startPortal()).origin);
+	signedInAs = clerk.idNo;
+	await portal.signIn(clerk.idNo);
+	await portal.loadCsrfToken();
+	const batchId = await portal.upload({ unitCode: clerk.unitCode, contactName: clerk.name, contactEmail: clerk.email, fileName: file.fileName, bytes: file.bytes });
+	const tracer = new PipelineTracer(persistTo, batchId);
+	tracer.start(2);
+	log(`  batch ${batchId}`);
+
+	log("3. killing the runtime during the pipeline…");
+	portal = await killDuringPipeline(portal, batchId, tracer, rng);
+	const kills = Object.values(killsByStep).reduce((a, b) => a + b, 0);
+	if (kills < 5) problems.push(`only ${kills} kills landed (the pipeline outran them)`);
+	await waitUntilSettled(portal, batchId, tracer);
+	tracer.stop();
+	log(`  settled after ${restarts} restarts`);
+	await dev?.stop();
+	dev = null;
+
+	log("4. checking local D1…");
+	await checkEndState(batchId, e.success, e.failed, clerk.email);
+
+	log("5. killing the runtime between a confirm POST and its reply…");
+	await confirmKills(batchId, cards, file.bytes);
+
+	await teardown();
+	shuttingDown = true;
+	log(`Summary: kills by step ${JSON.stringify(killsByStep)} (${kills} in all) + ${CONFIRM_DELAYS_MS.length} confirm kills; ${restarts} restarts; ${untouchedStalls} restart(s) where the object did not move by itself within 3 s; ${((performance.now() - t0) / 1000).toFixed(1)} s; seed ${seed}`);
+	for (const p of problems) console.error(`  FAILED: ${p}`);
+	log(problems.length === 0 ? "OK" : `${problems.length} violation(s)`);
+	process.exitCode = problems.length === 0 ? 0 : 1;
+}
+
+main().catch((err: unknown) => abort(`faults failed: ${err instanceof Error ? err.message : String(err)}`, 1));
