@@ -35,7 +35,8 @@ export type BulkSendOptions = SendOptions & {
 	sleep?: (ms: number) => Promise<void>;
 };
 
-type StoredRow = { id: string; idempotency_key: string; to: string; subject: string; text: string; html: string | null; status: MailStatus; attempts: number };
+type StoredState = { id: string; idempotency_key: string; status: MailStatus; attempts: number };
+type StoredRow = StoredState & { to: string; subject: string; text: string; html: string | null };
 
 /** Stores and delivers `mails` (no attachments); answers each idempotency key's status. */
 export async function sendMailBatch(
@@ -69,16 +70,14 @@ export async function sendMailBatch(
 				.bind(transport.name, now, JSON.stringify(rows)),
 		),
 	);
+	// States only: the texts (KBs each) are read back only for a transport that sends them.
 	const { results: stored } = await d1
-		.prepare(
-			`SELECT m.id, m.idempotency_key, m."to", m.subject, m.text, m.html, m.status, m.attempts
-			FROM json_each(?1) j JOIN mail_outbox m ON m.id = j.value`,
-		)
+		.prepare(`SELECT m.id, m.idempotency_key, m.status, m.attempts FROM json_each(?1) j JOIN mail_outbox m ON m.id = j.value`)
 		.bind(JSON.stringify(ids))
-		.all<StoredRow>();
+		.all<StoredState>();
 	for (const row of stored) statuses.set(row.idempotency_key, row.status);
-	const queued = stored.filter((r) => r.status === "queued" && r.attempts < MAX_DELIVERY_ATTEMPTS);
-	if (queued.length === 0) return statuses;
+	const waiting = stored.filter((r) => r.status === "queued" && r.attempts < MAX_DELIVERY_ATTEMPTS);
+	if (waiting.length === 0) return statuses;
 
 	if (transport.name === "outbox") {
 		const { results } = await d1
@@ -87,11 +86,19 @@ export async function sendMailBatch(
 				WHERE status = 'queued' AND id IN (SELECT value FROM json_each(?1))
 				RETURNING idempotency_key`,
 			)
-			.bind(JSON.stringify(queued.map((r) => r.id)), Date.now())
+			.bind(JSON.stringify(waiting.map((r) => r.id)), Date.now())
 			.all<{ idempotency_key: string }>();
 		for (const r of results) statuses.set(r.idempotency_key, "sent");
 		return statuses;
 	}
+	// The stored message is what gets delivered, so a retry sends exactly what the first call stored.
+	const { results: queued } = await d1
+		.prepare(
+			`SELECT m.id, m.idempotency_key, m."to", m.subject, m.text, m.html, m.status, m.attempts
+			FROM json_each(?1) j JOIN mail_outbox m ON m.id = j.value`,
+		)
+		.bind(JSON.stringify(waiting.map((r) => r.id)))
+		.all<StoredRow>();
 	if (transport instanceof ResendTransport) {
 		await resendInBatches(env, d1, transport, queued, statuses, options.sleep ?? sleep);
 		return statuses;
