@@ -1,5 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { jsxRenderer } from "hono/jsx-renderer";
 import { requestId } from "hono/request-id";
 import * as schema from "../schema/d1.ts";
@@ -45,11 +46,19 @@ export function newApp() {
 
 	app.notFound((c) => renderError(c, new AppError("NOT_FOUND")));
 	app.onError((err, c) => {
-		const appError = err instanceof AppError ? err : new AppError("INTERNAL");
+		const appError = toAppError(err);
 		if (appError.status >= 500) console.error(JSON.stringify({ requestId: c.var.requestId, error: String(err) }));
 		return renderError(c, appError);
 	});
 	return app;
+}
+
+/** Hono's own 4xx (e.g. a malformed multipart body the validator cannot read) stay 4xx; anything else unknown is a 500. */
+function toAppError(err: unknown): AppError {
+	if (err instanceof AppError) return err;
+	if (err instanceof HTTPException && err.status === 413) return new AppError("PAYLOAD_TOO_LARGE");
+	if (err instanceof HTTPException && err.status < 500) return new AppError("BAD_REQUEST");
+	return new AppError("INTERNAL");
 }
 
 function renderError(c: import("hono").Context<AppEnv>, err: AppError) {
