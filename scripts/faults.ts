@@ -126,12 +126,19 @@ function currentStep(tracer: PipelineTracer): string {
 
 /** Polls the status endpoint (which also touches the object) until the batch is done and no hand-off is queued. */
 async function waitUntilSettled(portal: PortalClient, batchId: string, tracer: PipelineTracer): Promise<void> {
-	const deadline = Date.now() + RESUME_TIMEOUT_MS;
+	// A stall timeout, not a flat one: on a loaded machine the verify waves are slow but must keep moving.
+	let deadline = Date.now() + RESUME_TIMEOUT_MS;
+	let opened = -1;
 	for (;;) {
 		const s = await portal.status(batchId).catch(() => null);
+		if (s?.verification && s.verification.opened !== opened) {
+			opened = s.verification.opened;
+			deadline = Date.now() + RESUME_TIMEOUT_MS;
+			log(`    status ${s.status}, step ${currentStep(tracer)}, ${JSON.stringify(s.verification)}`);
+		}
 		if (s?.status === "failed") throw new Error(`batch failed (入檔失敗): ${s.failureMessage ?? ""}`);
 		if (s?.status === "done" && s.verification?.queued === 0 && currentStep(tracer) === "done") return;
-		if (Date.now() > deadline) throw new Error(`batch did not settle ${RESUME_TIMEOUT_MS / 1000} s after the last restart (status ${s?.status ?? "?"}, step ${currentStep(tracer)}, ${JSON.stringify(s?.verification ?? null)})`);
+		if (Date.now() > deadline) throw new Error(`batch made no progress for ${RESUME_TIMEOUT_MS / 1000} s after the last restart (status ${s?.status ?? "?"}, step ${currentStep(tracer)}, ${JSON.stringify(s?.verification ?? null)})`);
 		await sleep(200);
 	}
 }
