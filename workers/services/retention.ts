@@ -23,6 +23,10 @@ export async function purgeExpired(db: D1Database, nowMs = Date.now()): Promise<
 		db.prepare("DELETE FROM challenges WHERE expires_at < ?1").bind(nowMs),
 		// Rate-limit windows are 10 minutes; a day old is long past counting.
 		db.prepare("DELETE FROM rate_limits WHERE window_start < ?1").bind(nowMs - 24 * 60 * 60 * 1000),
+		// Tickets that expired more than 3 months ago answer "unknown" instead of "expired"; the
+		// resend counters (60 s cooldown, 5 a day) need no more than a day.
+		db.prepare("DELETE FROM verification_tickets WHERE expires_at < ?1").bind(cutoff),
+		db.prepare("DELETE FROM resend_requests WHERE at < ?1").bind(nowMs - 24 * 60 * 60 * 1000),
 		// The lock-out counts wrong passwords of the last 15 minutes only; a day is ample.
 		db.prepare("DELETE FROM sign_in_failures WHERE at < ?1").bind(nowMs - DAY_MS),
 	]);
