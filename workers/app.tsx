@@ -30,9 +30,10 @@ export function newApp() {
 		c.set("db", drizzle(c.env.DB, { schema }));
 		await next();
 	});
+	// The renderer comes before the session and CSRF checks so that their errors get the full page too.
+	app.use(jsxRenderer(({ children, Layout: _, ...props }, c) => <Layout {...props} c={c}>{children}</Layout>));
 	app.use(sessionMiddleware);
 	app.use(csrfMiddleware);
-	app.use(jsxRenderer(({ children, Layout: _, ...props }, c) => <Layout {...props} c={c}>{children}</Layout>));
 
 	app.route("/", homeRoutes);
 	app.route("/batches", batchUploadRoutes);

@@ -65,7 +65,9 @@ describe("CSRF and security headers", () => {
 		expect(fetchSite.status).toBe(403);
 		const noToken = await request("/sign-out", { method: "POST", session: { ...s, csrf: "x".repeat(32) } });
 		expect(noToken.status).toBe(403);
-		expect(await noToken.text()).toContain("網頁已逾時或來源不明");
+		const page = await noToken.text();
+		expect(page).toContain("網頁已逾時或來源不明");
+		expect(page).toContain("<html"); // the error page has the portal's layout, not a bare fragment
 		// Still signed in: none of those did anything.
 		expect((await request("/batches/new", { session: s })).status).toBe(200);
 	});
