@@ -6,7 +6,7 @@ import { and, eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { BatchUpload } from "../../durable/batch-upload.ts";
 import { windowName, type VerificationWindow } from "../../durable/verification-window.ts";
-import { auditLog, cards, credentials, mailOutbox, people, registrations, verificationHandoffs, verificationTickets } from "../../schema/d1.ts";
+import { auditLog, credentials, mailOutbox, people, registrations, verificationHandoffs, verificationTickets } from "../../schema/d1.ts";
 import { sha256Hex } from "../../workers/lib/crypto.ts";
 import { verifyPassword } from "../../workers/lib/password-hash.ts";
 import { issueChallenge } from "../../workers/services/challenges.ts";
@@ -15,17 +15,14 @@ import { COMPLETION_MAIL_SUBJECT, VERIFICATION_MAIL_SUBJECT } from "../../worker
 import { applicationForPerson, requestResend } from "../../workers/services/verification-resend.ts";
 import { confirmInD1 } from "../../workers/services/verification-sql.ts";
 import { batchFileName, enroll, freshIdNo, makeStaff, makeUnit, runBatchToEnd, signIn, testDb, uploadFile } from "../fixtures/index.ts";
-import { makeCardKey, signCardChallenge, type TestCardKey } from "../fixtures/pki.ts";
+import { signCardChallenge, type TestCardKey } from "../fixtures/pki.ts";
+import { giveCard } from "../fixtures/sign-in.ts";
 
 const db = testDb();
 const ORIGIN = "https://portal.test";
 const PASSWORD = "Nhi-2024ab";
 
 type Member = { idNo: string; email: string; card: TestCardKey; cardNo: string };
-
-function freshCardNo(): string {
-	return `0000${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b % 10).join("")}`;
-}
 
 /** A unit with a clerk and `n` insured members, each with a card in the registry; `birthDate` for the people rows. */
 async function unitWithMembers(n: number) {
@@ -35,9 +32,7 @@ async function unitWithMembers(n: number) {
 	for (let i = 0; i < n; i++) {
 		const idNo = freshIdNo();
 		await db.insert(people).values({ idNo, name: `林註冊${i}`, birthDate: "1990-03-05", email: null, createdAt: Date.now() });
-		const card = await makeCardKey();
-		const cardNo = freshCardNo();
-		await db.insert(cards).values({ cardNo, idNo, issuedOn: "2020-01-01", status: "active", publicKey: card.publicJwkText });
+		const { key: card, cardNo } = await giveCard(db, idNo);
 		members.push({ idNo, email: `${idNo.toLowerCase()}@example.com.tw`, card, cardNo });
 	}
 	await enroll(

@@ -5,12 +5,13 @@
 import { env } from "cloudflare:workers";
 import { and, eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLog, cards, credentials, mailOutbox, people, registrations, verificationTickets } from "../../schema/d1.ts";
+import { auditLog, credentials, mailOutbox, people, registrations, verificationTickets } from "../../schema/d1.ts";
 import { CONFIRM_MESSAGES, CONFIRMED_MESSAGE } from "../../workers/services/verification-confirm.ts";
 import { COMPLETION_MAIL_SUBJECT, VERIFICATION_MAIL_SUBJECT } from "../../workers/services/verification-mail.ts";
 import { RESEND_MESSAGES, requestResend } from "../../workers/services/verification-resend.ts";
 import { batchFileName, enroll, freshIdNo, makeStaff, makeUnit, request, runBatchToEnd, signIn, testDb, uploadFile, type TestSession } from "../fixtures/index.ts";
-import { makeCardKey, signCardChallenge, type TestCardKey } from "../fixtures/pki.ts";
+import { signCardChallenge, type TestCardKey } from "../fixtures/pki.ts";
+import { giveCard } from "../fixtures/sign-in.ts";
 
 const db = testDb();
 /** The origin fixtures' request() gives every request: what the card signs. */
@@ -18,10 +19,6 @@ const ORIGIN = "https://portal.test";
 const PASSWORD = "Nhi-2024ab";
 
 type Member = { idNo: string; email: string; card: TestCardKey; cardNo: string };
-
-function freshCardNo(): string {
-	return `0000${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b % 10).join("")}`;
-}
 
 /** A unit with a clerk and `n` insured members, each with a card in the registry. */
 async function unitWithMembers(n: number) {
@@ -32,9 +29,7 @@ async function unitWithMembers(n: number) {
 	for (let i = 0; i < n; i++) {
 		const idNo = freshIdNo();
 		await db.insert(people).values({ idNo, name: `林註冊${i}`, birthDate: "1990-03-05", email: null, createdAt: Date.now() });
-		const card = await makeCardKey();
-		const cardNo = freshCardNo();
-		await db.insert(cards).values({ cardNo, idNo, issuedOn: "2020-01-01", status: "active", publicKey: card.publicJwkText });
+		const { key: card, cardNo } = await giveCard(db, idNo);
 		members.push({ idNo, email: `${idNo.toLowerCase()}@example.com.tw`, card, cardNo });
 	}
 	await enroll(
@@ -439,8 +434,8 @@ describe("重寄認證信 (/verify/resend)", () => {
 		const member = members[0] as Member;
 		const strangerId = freshIdNo();
 		await db.insert(people).values({ idNo: strangerId, name: "陳無申請", birthDate: "1985-01-01", email: null, createdAt: Date.now() });
-		const stranger = { card: await makeCardKey(), cardNo: freshCardNo() };
-		await db.insert(cards).values({ cardNo: stranger.cardNo, idNo: strangerId, issuedOn: "2020-01-01", status: "active", publicKey: stranger.card.publicJwkText });
+		const { key: strangerKey, cardNo: strangerCardNo } = await giveCard(db, strangerId);
+		const stranger = { card: strangerKey, cardNo: strangerCardNo };
 
 		const browser = new Browser();
 		await browser.get("/verify/resend");

@@ -4,14 +4,12 @@ import { AppError } from "../../workers/errors.ts";
 import { verifyNhiCardProof, type NhiCardProof } from "../../workers/services/card-proof.ts";
 import { issueChallenge } from "../../workers/services/challenges.ts";
 import { makePerson, testDb } from "../fixtures/index.ts";
+import { freshCardNo } from "../fixtures/sign-in.ts";
 import { makeCardKey, signCardChallenge, tamper, type TestCardKey } from "../fixtures/pki.ts";
 
 const db = testDb();
 const ORIGIN = "https://portal.test";
 
-function freshCardNo(): string {
-	return `0000${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b % 10).join("")}`;
-}
 
 /** A person with a card in the registry; `status` lost or replaced makes it a no-longer-valid card. */
 async function cardHolder(status: "active" | "lost" | "replaced" = "active") {
