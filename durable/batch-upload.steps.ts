@@ -1,40 +1,41 @@
-// Pure step functions of the batch pipeline (parse → check → register → notify; then verify, which
-// opens the registrants' verification windows, see workers/services/verification.ts). No I/O here: the
-// BatchUpload object feeds them stored text and D1 look-ups and persists what they return.
+// Pure step functions of the batch pipeline (parse → register → notify; then verify, which opens the
+// registrants' verification windows, see workers/services/verification.ts). The check of SPEC §2 is
+// in two places: the rows' formats and in-file duplicates here in parse, and the checks against D1
+// (insured in this unit, already verified, already pending) inside register's transaction, so they
+// cannot go stale before the write. No I/O here: the BatchUpload object persists what these return.
 import { parseBatchCsv, MAX_ROWS } from "../workers/domain/csv-rows.ts";
 import { maskIdNo } from "../workers/domain/mask.ts";
 import type { FileReasonCode, RowNoteCode, RowReasonCode, RowSuccessCode } from "../workers/domain/reasons.ts";
 import { checkRowFormat } from "../workers/domain/row-check.ts";
 
-export type Step = "parse" | "check" | "register" | "notify" | "verify" | "done" | "failed";
+export type Step = "parse" | "register" | "notify" | "verify" | "done" | "failed";
 
 /**
- * Rows per chunk. A chunk travels to D1 as ONE bound JSON parameter, and D1 caps a bound value at
- * 2,000,000 bytes: the widest valid row is ~330 bytes of JSON (254-char e-mail), so 5,000 rows stay
- * under 1.7 MB. It also bounds the work of one D1 statement.
+ * A chunk's size in bytes (its tuples as JSON). A chunk travels to D1 as two bound JSON parameters,
+ * and D1 caps a bound value at 2,000,000 bytes; the object also stores both as one row (same cap). Chunks
+ * are cut by size rather than by row count: typical rows are ~110 bytes (counted as ~150: the bound is an upper one), so a 100,000-row file is
+ * eight chunks (eight D1 transactions); a file of 254-character e-mail addresses simply makes more of them.
  */
-export const CHUNK_ROWS = 5_000;
+export const CHUNK_BYTES = 1_900_000;
+/** What is kept of the ID cell of a row whose ID is invalid. */
+const MAX_FAILED_ID_CHARS = 32;
 
 /**
- * One data row after parsing, as a compact tuple (it is stored as JSON):
- * [rowNo, lineNo, idNo (normalised, may be invalid), email, mobile, phone, notes, formatCode]
- * formatCode is null when the row's formats are valid and it still has to be checked against D1.
+ * A row's result as register writes it: [rowNo, lineNo, maskedId, idNo, formatCode, notesJson].
+ * formatCode is the row's failure found by parse, or null when register decides against D1
+ * (NOT_INSURED, ALREADY_VERIFIED, RESENT or REGISTERED). idNo is not stored in the results.
  */
-export type ParsedRow = [
-	rowNo: number,
-	lineNo: number,
-	idNo: string,
-	email: string,
-	mobile: string,
-	phone: string | null,
-	notes: RowNoteCode[],
-	formatCode: RowReasonCode | null,
-];
+export type ResultTuple = [rowNo: number, lineNo: number, maskedId: string, idNo: string, formatCode: RowReasonCode | null, notes: string | null];
+/** What a row that may go in registers with: [rowNo, idNo, email, mobile, phone]. */
+export type ContactTuple = [rowNo: number, idNo: string, email: string, mobile: string, phone: string | null];
+
+/** One chunk of rows: every row's result, and the contact data of the rows with valid formats. */
+export type Chunk = { results: ResultTuple[]; contacts: ContactTuple[] };
 
 export type RowCode = RowReasonCode | RowSuccessCode;
 
 export type ParseResult =
-	| { ok: true; headerSkipped: boolean; total: number; chunks: ParsedRow[][] }
+	| { ok: true; headerSkipped: boolean; total: number; chunks: Chunk[] }
 	| { ok: false; code: FileReasonCode };
 
 /** parse: CSV text → validated rows in chunks, with in-file duplicates marked (first occurrence wins). */
@@ -43,80 +44,54 @@ export function parseStep(text: string): ParseResult {
 	if (tooManyRows || rows.length > MAX_ROWS) return { ok: false, code: "FILE_TOO_MANY_ROWS" };
 	if (rows.length === 0) return { ok: false, code: headerSkipped ? "FILE_NO_ROWS" : "FILE_EMPTY" };
 	const seen = new Set<string>();
-	const chunks: ParsedRow[][] = [];
-	let chunk: ParsedRow[] = [];
+	const chunks: Chunk[] = [];
+	let chunk: Chunk = { results: [], contacts: [] };
+	let chunkBytes = 0;
 	for (const row of rows) {
 		const checked = checkRowFormat(row.cells);
-		let parsed: ParsedRow;
+		let result: ResultTuple;
+		let contact: ContactTuple | null = null;
 		if (!checked.ok) {
-			parsed = [row.rowNo, row.lineNo, checked.idNo, "", "", null, [], checked.code];
+			// The ID is kept only to be masked in the log: a cell of garbage cannot bloat a chunk.
+			const idNo = checked.idNo.slice(0, MAX_FAILED_ID_CHARS);
+			result = [row.rowNo, row.lineNo, maskIdNo(idNo), idNo, checked.code, null];
 		} else {
 			const duplicate = seen.has(checked.idNo);
 			seen.add(checked.idNo);
-			parsed = [
-				row.rowNo,
-				row.lineNo,
-				checked.idNo,
-				checked.email,
-				checked.mobile,
-				checked.phone,
-				checked.notes,
-				duplicate ? "DUPLICATE_IN_FILE" : null,
-			];
+			const notes = checked.notes.length > 0 ? JSON.stringify(checked.notes) : null;
+			result = [row.rowNo, row.lineNo, maskIdNo(checked.idNo), checked.idNo, duplicate ? "DUPLICATE_IN_FILE" : null, notes];
+			if (!duplicate) contact = [row.rowNo, checked.idNo, checked.email, checked.mobile, checked.phone];
 		}
-		chunk.push(parsed);
-		if (chunk.length === CHUNK_ROWS) {
+		const size = resultBytes(result, checked.ok) + (contact ? contactBytes(contact) : 0);
+		if (chunkBytes + size > CHUNK_BYTES && chunk.results.length > 0) {
 			chunks.push(chunk);
-			chunk = [];
+			chunk = { results: [], contacts: [] };
+			chunkBytes = 0;
 		}
+		chunk.results.push(result);
+		if (contact) chunk.contacts.push(contact);
+		chunkBytes += size;
 	}
-	if (chunk.length > 0) chunks.push(chunk);
+	if (chunk.results.length > 0) chunks.push(chunk);
 	return { ok: true, headerSkipped, total: rows.length, chunks };
-}
-
-/** What D1 says of one person, for the check step. */
-export type PersonStanding = { insured: boolean; registration: "pending" | "verified" | "expired" | null };
-
-/**
- * check: each row's outcome. Format failures stay; then 在保保險對象 (currently insured member of
- * the unit) → NOT_INSURED; a completed registration → ALREADY_VERIFIED; a pending one → RESENT
- * (contact data updated, new mail, new window); otherwise REGISTERED.
- */
-export function checkStep(rows: readonly ParsedRow[], standing: (idNo: string) => PersonStanding): RowCode[] {
-	return rows.map(([, , idNo, , , , , formatCode]) => {
-		if (formatCode) return formatCode;
-		const s = standing(idNo);
-		if (!s.insured) return "NOT_INSURED";
-		if (s.registration === "verified") return "ALREADY_VERIFIED";
-		if (s.registration === "pending") return "RESENT";
-		return "REGISTERED";
-	});
 }
 
 export function isSuccess(code: RowCode): code is RowSuccessCode {
 	return code === "REGISTERED" || code === "RESENT";
 }
 
-/** IDs the check step must look up in D1 (rows whose formats are valid). */
-export function idsToCheck(rows: readonly ParsedRow[]): string[] {
-	return rows.filter((r) => r[7] === null).map((r) => r[2]);
+// Upper bounds of a tuple's UTF-8 bytes in JSON, comma included: numbers, punctuation and nulls, then
+// the text. Validated values are ASCII that JSON does not escape (the e-mail rule admits no quote or
+// backslash); the ID cell of an invalid row may be anything, counted at 6 bytes a character.
+function resultBytes([, , maskedId, idNo, formatCode, notes]: ResultTuple, valid: boolean): number {
+	const id = valid ? 2 * idNo.length : jsonBytes(maskedId) + jsonBytes(idNo);
+	return 40 + id + (formatCode?.length ?? 0) + 2 * (notes?.length ?? 0);
 }
 
-/** register: the JSON payloads for the bulk SQL of one chunk. */
-export function registerPayload(rows: readonly ParsedRow[], outcomes: readonly RowCode[]) {
-	const registrations: [idNo: string, email: string, mobile: string, phone: string | null][] = [];
-	const results: [rowNo: number, lineNo: number, maskedId: string, idNo: string, code: RowCode, notes: string | null][] =
-		[];
-	rows.forEach((row, i) => {
-		const code = outcomes[i] as RowCode;
-		const [rowNo, lineNo, idNo, email, mobile, phone, notes] = row;
-		if (isSuccess(code)) registrations.push([idNo, email, mobile, phone]);
-		results.push([rowNo, lineNo, maskIdNo(idNo), idNo, code, notes.length > 0 ? JSON.stringify(notes) : null]);
-	});
-	return { registrations, results };
+function contactBytes([, idNo, email, mobile, phone]: ContactTuple): number {
+	return 40 + idNo.length + email.length + mobile.length + (phone?.length ?? 0);
 }
 
-/** notify: the people of one chunk who went in and are handed to verification. */
-export function handoffIds(rows: readonly ParsedRow[], outcomes: readonly RowCode[]): string[] {
-	return rows.filter((_, i) => isSuccess(outcomes[i] as RowCode)).map((r) => r[2]);
+function jsonBytes(text: string): number {
+	return /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/.test(text) ? text.length : 6 * text.length;
 }

@@ -1,8 +1,10 @@
 // BatchUpload — one object per upload (健保卡註冊申請整批資料上傳), named by the batch id.
 //
-// Responsibilities: keep the uploaded text, and step the batch through parse → check → register →
-// notify → verify on its alarm (SPEC §3). The batch is 入檔完畢 for the clerk when notify ends (its rows
-// are in and the clerk is mailed); verify then opens the registrants' verification windows and sends
+// Responsibilities: keep the uploaded text, and step the batch through parse → register → notify →
+// verify on its alarm (SPEC §3). The row checks of SPEC §2 run in parse (formats, duplicates in the
+// file) and inside register's transaction (roster, registrations: see batch-upload.steps.ts), which
+// also hands each registrant to verification. The batch is 入檔完畢 for the clerk when notify ends
+// (its rows are in and the clerk is mailed); verify then opens the registrants' verification windows and sends
 // their mails, one bounded wave per alarm invocation, before the object is done. The step and its
 // cursor are one persisted row, written before the side effects of the next chunk, and every side
 // effect is idempotent (see workers/services/batch-sql.ts and verification.ts), so if the runtime dies
@@ -22,19 +24,10 @@ import { calendarDateToIso, taipeiToday } from "../workers/domain/roc-date.ts";
 import { FILE_REASONS, type FileReasonCode } from "../workers/domain/reasons.ts";
 import { sendMail } from "../workers/mail/port.ts";
 import { clerkResultMail } from "../workers/services/batch-mail.ts";
-import { countResults, lookupStanding, recordHandoffs, registerChunk } from "../workers/services/batch-sql.ts";
+import { countResults, registerChunk } from "../workers/services/batch-sql.ts";
 import { newTicketKey, openWindowsWave, WINDOW_WAVE } from "../workers/services/verification.ts";
-import {
-	CHUNK_ROWS,
-	checkStep,
-	handoffIds,
-	idsToCheck,
-	parseStep,
-	registerPayload,
-	type ParsedRow,
-	type RowCode,
-	type Step,
-} from "./batch-upload.steps.ts";
+import { queueHandoffs } from "../workers/services/verification-sql.ts";
+import { parseStep, type Step } from "./batch-upload.steps.ts";
 import { migrate } from "./sql-migrations.ts";
 
 /** Characters per stored file part: ≤ 3 bytes each in UTF-8, so a part stays under the 2 MB row limit. */
@@ -150,8 +143,6 @@ export class BatchUpload extends DurableObject<Env> {
 		switch (s.step) {
 			case "parse":
 				return this.#parse(s);
-			case "check":
-				return this.#check(s);
 			case "register":
 				return this.#register(s);
 			case "notify":
@@ -180,50 +171,42 @@ export class BatchUpload extends DurableObject<Env> {
 			.set({ status: "importing", totalRows: parsed.total, headerSkipped: parsed.headerSkipped, startedAt: s.started_at })
 			.where(eq(batches.id, s.batch_id));
 		this.ctx.storage.transactionSync(() => {
-			parsed.chunks.forEach((rows, idx) => {
-				this.#sql.exec("INSERT INTO chunks (idx, rows) VALUES (?, ?)", idx, JSON.stringify(rows));
+			parsed.chunks.forEach(({ results, contacts }, idx) => {
+				this.#sql.exec(
+					"INSERT INTO chunks (idx, rows, contacts, last_row) VALUES (?, ?, ?, ?)",
+					idx,
+					JSON.stringify(results),
+					JSON.stringify(contacts),
+					results.at(-1)?.[0] ?? 0,
+				);
 			});
 			this.#sql.exec("DELETE FROM file_parts");
 			this.#sql.exec(
-				"UPDATE state SET step = 'check', cursor = 0, chunk_count = ?, total_rows = ?",
+				"UPDATE state SET step = 'register', cursor = 0, chunk_count = ?, total_rows = ?",
 				parsed.chunks.length,
 				parsed.total,
 			);
 		});
 	}
 
-	async #check(s: State): Promise<void> {
-		const rows = this.#chunkRows(s.cursor);
-		const today = calendarDateToIso(taipeiToday(Date.now()));
-		const standing = await lookupStanding(this.env.DB, s.unit_code, today, idsToCheck(rows));
-		const outcomes = checkStep(rows, (id) => standing.get(id) ?? { insured: false, registration: null });
-		this.ctx.storage.transactionSync(() => {
-			this.#sql.exec("UPDATE chunks SET outcomes = ? WHERE idx = ?", JSON.stringify(outcomes), s.cursor);
-			this.#nextChunk(s, "register");
-		});
-	}
-
 	async #register(s: State): Promise<void> {
-		const rows = this.#chunkRows(s.cursor);
-		const { registrations, results } = registerPayload(rows, this.#chunkOutcomes(s.cursor));
+		const chunk = this.#sql
+			.exec<{ rows: string; contacts: string; last_row: number }>("SELECT rows, contacts, last_row FROM chunks WHERE idx = ?", s.cursor)
+			.one();
 		await registerChunk(this.env.DB, {
 			batchId: s.batch_id,
 			unitCode: s.unit_code,
+			todayIso: calendarDateToIso(taipeiToday(Date.now())),
 			now: Date.now(),
-			rowsDone: s.cursor * CHUNK_ROWS + rows.length,
-			registrations,
-			results,
+			rowsDone: chunk.last_row,
+			resultsJson: chunk.rows,
+			contactsJson: chunk.contacts,
 		});
 		this.ctx.storage.transactionSync(() => this.#nextChunk(s, "notify"));
 	}
 
+	/** The batch's end for the clerk: exact counts, 入檔完畢 and the result mail (once). */
 	async #notify(s: State): Promise<void> {
-		if (s.cursor < s.chunk_count) {
-			const ids = handoffIds(this.#chunkRows(s.cursor), this.#chunkOutcomes(s.cursor));
-			await recordHandoffs(this.env.DB, s.batch_id, Date.now(), ids);
-			this.#sql.exec("UPDATE state SET cursor = cursor + 1");
-			return;
-		}
 		// Fix the end time once, so the log and its file name are the same on every replay; it is in
 		// D1 before the mail renders the log attachment.
 		const finishedAt = s.finished_at ?? Date.now();
@@ -251,11 +234,18 @@ export class BatchUpload extends DurableObject<Env> {
 	}
 
 	/**
-	 * One wave of verification windows (workers/services/verification.ts); done when no hand-off is
-	 * left queued. Answers whether the wave moved anything on (false: the mail provider took nothing).
+	 * The hand-off (cursor 0), then one wave of verification windows per call
+	 * (workers/services/verification.ts); done when no hand-off is left queued. Answers whether the wave moved anything on (false: the mail provider took nothing).
 	 */
 	async #verify(s: State): Promise<boolean> {
 		if (!s.ticket_key) throw new Error(`batch ${s.batch_id}: verify step without a ticket key`);
+		if (s.cursor === 0) {
+			// First the hand-off: queue the registrants this batch issued (after 入檔完畢, so the clerk
+			// does not wait for it), then the waves.
+			await queueHandoffs(this.env.DB, s.batch_id, Date.now());
+			this.#sql.exec("UPDATE state SET cursor = 1");
+			return true;
+		}
 		const wave = await openWindowsWave(this.env, this.#db(), s.batch_id, WINDOW_WAVE, { ticketKey: s.ticket_key });
 		if (wave.remaining === 0) {
 			// The key is only needed while windows are being opened; nothing is derived from it after this.
@@ -283,16 +273,6 @@ export class BatchUpload extends DurableObject<Env> {
 	#nextChunk(s: State, nextStep: Step): void {
 		if (s.cursor + 1 < s.chunk_count) this.#sql.exec("UPDATE state SET cursor = cursor + 1");
 		else this.#sql.exec("UPDATE state SET step = ?, cursor = 0", nextStep);
-	}
-
-	#chunkRows(idx: number): ParsedRow[] {
-		const row = this.#sql.exec<{ rows: string }>("SELECT rows FROM chunks WHERE idx = ?", idx).one();
-		return JSON.parse(row.rows) as ParsedRow[];
-	}
-
-	#chunkOutcomes(idx: number): RowCode[] {
-		const row = this.#sql.exec<{ outcomes: string | null }>("SELECT outcomes FROM chunks WHERE idx = ?", idx).one();
-		return JSON.parse(row.outcomes ?? "[]") as RowCode[];
 	}
 
 	#state(): State | null {

@@ -13,11 +13,11 @@
 // are merged into `results`: add a measurement by writing another one and calling it from main().
 //
 // Options: --roster=feed (default: POST /api/operator/roster) | --roster=sql (wrangler d1 execute --file);
-// --timeout-s=600. The Worker is bundled once at the start and run with --no-bundle from a snapshot
+// --timeout-s=600. BENCH_LOG=<file> keeps wrangler dev's whole output there. The Worker is bundled once at the start and run with --no-bundle from a snapshot
 // (bundle, wrangler.toml, assets), so that edits made meanwhile do not restart workerd mid-run.
 // Always stops wrangler dev and removes its temp dir: on success, failure, Ctrl-C and time-out.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -68,6 +68,8 @@ let shuttingDown = false;
 const results: Results = {};
 
 async function teardown(): Promise<void> {
+	const keepLog = process.env.BENCH_LOG;
+	if (keepLog && dev) copyFileSync(dev.logFile, keepLog);
 	await dev?.stop();
 	dev = null;
 	rmSync(workDir, { recursive: true, force: true });

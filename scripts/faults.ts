@@ -1,7 +1,7 @@
 // npm run test:faults: crash recovery. A throw-away portal (wrangler dev, its own --persist-to dir), seeded
 // with the demo data and a 20,000-member roster for the demo's largest unit; a clerk uploads a 20,000-row
 // file and the runtime (the whole wrangler/workerd process group) is SIGKILLed at random moments of the
-// pipeline's steps (parse, check, register, notify, verify — read from the object's state row, as the
+// pipeline's steps (parse, register, notify, verify — read from the object's state row, as the
 // bench traces it), then restarted on the same persist dir, at least 5 times. At the end local D1 must show
 // the exact counts, one pending registration, one verification mail and one opened hand-off with an
 // unspent ticket per registrant, one clerk result mail. Then a few registrants' 確定 (POST /verify) are
@@ -23,7 +23,7 @@ import { PortalClient } from "./lib/portal-client.ts";
 import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
 
 const ROWS = 20_000;
-const STEPS = ["parse", "check", "register", "notify", "verify"] as const;
+const STEPS = ["parse", "register", "notify", "verify"] as const;
 const CONFIRM_DELAYS_MS = [0, 30, 150, 600];
 const RESUME_TIMEOUT_MS = 120_000;
 

@@ -4,6 +4,7 @@
 const MASK = "****";
 const ID_SHOWN = 6;
 const ID_HIDDEN_AT_LEAST = 4;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Control characters are replaced so a raw, unvalidated cell can never break a log line. */
 function printable(chars: string[]): string {
@@ -15,6 +16,8 @@ function printable(chars: string[]): string {
  * last 4 characters hidden, so no input ever comes out whole ("A1234" → "A****", "" → "****").
  */
 export function maskIdNo(id: string): string {
+	// Printable ASCII (every valid ID): one character per code unit, nothing to replace.
+	if (PRINTABLE_ASCII.test(id)) return id.slice(0, Math.max(0, Math.min(ID_SHOWN, id.length - ID_HIDDEN_AT_LEAST))) + MASK;
 	const chars = Array.from(id);
 	const shown = Math.max(0, Math.min(ID_SHOWN, chars.length - ID_HIDDEN_AT_LEAST));
 	return printable(chars.slice(0, shown)) + MASK;

@@ -1,9 +1,11 @@
 // Attachments are stored on a message by reference and turned into bytes only when a transport
 // delivers it or the dev mailbox shows it: a 100,000-row batch log is several MB, and a D1 row holds
 // at most 2 MB. The files themselves are rendered by services/batch-results.ts.
+import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { batches } from "../../schema/d1.ts";
 import type { Db } from "../env.ts";
-import { batchLogFile, resultCsvFile } from "../services/batch-results.ts";
+import { batchLogFile, hasResultFiles, resultCsvFile } from "../services/batch-results.ts";
 import { MailDeliveryError } from "./errors.ts";
 import type { AttachmentRef, ResolvedAttachment } from "./port.ts";
 
@@ -26,6 +28,12 @@ export function parseAttachmentRefs(json: string): AttachmentRef[] {
 export async function findAttachment(db: Db, ref: AttachmentRef): Promise<ResolvedAttachment | null> {
 	const file = await fileFor(db, ref);
 	return file ? { filename: file.fileName, contentType: CONTENT_TYPES[ref.kind], content: file.bytes } : null;
+}
+
+/** Whether the file behind a reference exists (as findAttachment would find it), without rendering it. */
+export async function attachmentExists(db: Db, ref: AttachmentRef): Promise<boolean> {
+	const batch = await db.select({ status: batches.status }).from(batches).where(eq(batches.id, ref.batchId)).get();
+	return batch !== undefined && hasResultFiles(batch);
 }
 
 /** As findAttachment, for delivery: a missing file is a permanent failure of the message. */

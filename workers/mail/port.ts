@@ -7,7 +7,7 @@ import { and, asc, eq, lt } from "drizzle-orm";
 import { mailOutbox } from "../../schema/d1.ts";
 import type { Db } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
-import { parseAttachmentRefs, resolveAttachment } from "./attachments.ts";
+import { attachmentExists, parseAttachmentRefs, resolveAttachment } from "./attachments.ts";
 import { MailDeliveryError } from "./errors.ts";
 import { ResendTransport } from "./resend.ts";
 
@@ -30,6 +30,13 @@ export type ResolvedAttachment = { filename: string; contentType: string; conten
 
 export interface MailTransport {
 	readonly name: "outbox" | "resend";
+	/**
+	 * "references": the transport keeps the message's attachment references and is handed no bytes
+	 * (the outbox: /dev/mailbox renders a file when it is opened), so sending a batch's result mail
+	 * does not render a 100,000-row log; each reference is still checked to name an existing file.
+	 * Default "bytes": every attachment is rendered and handed over.
+	 */
+	readonly attachments?: "bytes" | "references";
 	/** Hands the message to the provider; throws MailDeliveryError when the provider refuses it. */
 	deliver(mail: OutgoingMail, attachments: ResolvedAttachment[]): Promise<{ providerId: string }>;
 }
@@ -66,6 +73,7 @@ export async function outboxIdFor(idempotencyKey: string): Promise<string> {
 /** Local delivery: the stored row is the message; /dev/mailbox shows it. */
 export const outboxTransport: MailTransport = {
 	name: "outbox",
+	attachments: "references",
 	async deliver(mail) {
 		return { providerId: await outboxIdFor(mail.idempotencyKey) };
 	},
@@ -178,7 +186,8 @@ async function deliverRow(
 	const stillQueued = and(eq(mailOutbox.id, row.id), eq(mailOutbox.status, "queued"));
 	const mail = storedMail(row);
 	try {
-		const attachments = await Promise.all((mail.attachments ?? []).map(resolve));
+		const refs = mail.attachments ?? [];
+		const attachments = transport.attachments === "references" ? await checkReferences(db, refs) : await Promise.all(refs.map(resolve));
 		const { providerId } = await transport.deliver(mail, attachments);
 		await db
 			.update(mailOutbox)
@@ -197,6 +206,14 @@ async function deliverRow(
 		console.error(JSON.stringify({ mail: row.id, attempt, status, retryable }));
 		return status;
 	}
+}
+
+/** For a transport that keeps references: each must name a file that exists; none is rendered. */
+async function checkReferences(db: Db, refs: readonly AttachmentRef[]): Promise<ResolvedAttachment[]> {
+	for (const ref of refs) {
+		if (!(await attachmentExists(db, ref))) throw new MailDeliveryError(`Attachment not found: ${ref.kind} of batch ${ref.batchId}`, { retryable: false });
+	}
+	return [];
 }
 
 function storedMail(row: OutboxRow): OutgoingMail {

@@ -87,6 +87,11 @@ function isFileReason(code: string): code is FileReasonCode {
 	return Object.hasOwn(FILE_REASONS, code);
 }
 
+/** Whether a batch has its files (log, result CSV): every batch has, once it left 已上傳,等待入檔. */
+export function hasResultFiles(batch: Pick<Batch, "status">): boolean {
+	return batch.status !== "queued";
+}
+
 export type BatchLog = { fileName: string; lines: string[] };
 
 /**
@@ -97,7 +102,7 @@ export type BatchLog = { fileName: string; lines: string[] };
  */
 export async function batchLog(db: Db, batchId: string): Promise<BatchLog | null> {
 	const batch = await db.select().from(batches).where(eq(batches.id, batchId)).get();
-	if (!batch || batch.status === "queued") return null;
+	if (!batch || !hasResultFiles(batch)) return null;
 	const rows = await loadResultRows(db, batchId);
 	const counts = countRows(rows);
 	const startedAt = batch.startedAt ?? batch.uploadedAt;
@@ -133,7 +138,7 @@ export async function resultCsvFile(db: Db, batchId: string): Promise<ResultFile
 		.from(batches)
 		.where(eq(batches.id, batchId))
 		.get();
-	if (!batch || batch.status === "queued") return null;
+	if (!batch || !hasResultFiles(batch)) return null;
 	const rows = await loadResultRows(db, batchId);
 	return { fileName: resultCsvFileName(batch.fileName), bytes: encodeWithBom(resultCsvLines(rows)) };
 }

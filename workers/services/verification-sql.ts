@@ -17,7 +17,34 @@ export type HandoffRow = {
 
 /** [ticketHash, registrationId, generation, issuedAt, expiresAt] */
 export type TicketTuple = [string, string, number, number, number];
-export type StoredTicket = { registration_id: string; generation: number; ticket_hash: string; issued_at: number; expires_at: number };
+export type StoredTicket = {
+	registration_id: string;
+	generation: number;
+	ticket_hash: string;
+	/** The batch whose verify step issued it; null for a 重寄認證信. */
+	batch_id: string | null;
+	issued_at: number;
+	expires_at: number;
+};
+
+/**
+ * The batch's hand-off to verification, made by its verify step: one queued row per registration the
+ * batch issued that is still pending and has no ticket at its generation yet (a 重寄認證信 in between
+ * already mailed one). Idempotent.
+ */
+export async function queueHandoffs(db: D1Database, batchId: string, now: number): Promise<void> {
+	await db
+		.prepare(
+			`INSERT INTO verification_handoffs (batch_id, registration_id, generation, state, created_at)
+			SELECT ?1, g.id, g.generation, 'queued', ?2
+			FROM registrations g
+			WHERE g.batch_id = ?1 AND g.status = 'pending'
+				AND NOT EXISTS (SELECT 1 FROM verification_tickets t WHERE t.registration_id = g.id AND t.generation = g.generation)
+			ON CONFLICT (batch_id, registration_id) DO NOTHING`,
+		)
+		.bind(batchId, now)
+		.run();
+}
 
 /** Up to `limit` queued hand-offs of a batch, in a stable order (so a replayed wave takes the same rows). */
 export async function queuedHandoffs(db: D1Database, batchId: string, limit: number): Promise<HandoffRow[]> {
@@ -89,7 +116,7 @@ export async function insertTickets(db: D1Database, batchId: string | null, tick
 			.bind(batchId, json),
 		db
 			.prepare(
-				`SELECT t.registration_id, t.generation, t.ticket_hash, t.issued_at, t.expires_at
+				`SELECT t.registration_id, t.generation, t.ticket_hash, t.batch_id, t.issued_at, t.expires_at
 				FROM json_each(?1) j JOIN verification_tickets t
 					ON t.registration_id = j.value ->> 1 AND t.generation = j.value ->> 2`,
 			)

@@ -94,7 +94,8 @@ export async function openWindowsWave(
 	const dead = rows.filter((r) => !isLive(r, batchId)).map((r) => r.registration_id);
 
 	const key = await crypto.subtle.importKey("raw", fromBase64url(options.ticketKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-	const minted = await Promise.all(
+	type Minted = { row: HandoffRow; ticket: string; hash: string };
+	const minted: Minted[] = await Promise.all(
 		live.map(async (row) => {
 			const ticket = await deriveTicket(key, batchId, row.registration_id, row.generation);
 			return { row, ticket, hash: await ticketHash(ticket) };
@@ -106,13 +107,21 @@ export async function openWindowsWave(
 			t,
 		]),
 	);
-	const windows = minted.map((m) => {
+	const windows: (Minted & { issuedAt: number; expiresAt: number })[] = [];
+	for (const m of minted) {
 		const t = stored.get(m.row.registration_id);
-		// One ticket per (registration, generation), derived the same way on every replay: another hash
-		// here means the ticket key changed under a live step, and the stored ticket cannot be re-shown.
-		if (!t || t.ticket_hash !== m.hash) throw new Error(`verify ${batchId}: stored ticket of a registration differs from the derived one`);
-		return { ...m, issuedAt: t.issued_at, expiresAt: t.expires_at };
-	});
+		if (!t) throw new Error(`verify ${batchId}: a ticket of the wave was not stored`);
+		if (t.ticket_hash === m.hash) {
+			windows.push({ ...m, issuedAt: t.issued_at, expiresAt: t.expires_at });
+		} else if (t.batch_id !== batchId) {
+			// A 重寄認證信 (or another upload) issued this generation's ticket first and mailed it.
+			dead.push(m.row.registration_id);
+		} else {
+			// One ticket per (registration, generation), derived the same way on every replay: another hash
+			// here means the ticket key changed under a live step, and the stored ticket cannot be re-shown.
+			throw new Error(`verify ${batchId}: stored ticket of a registration differs from the derived one`);
+		}
+	}
 
 	let calls = 0;
 	await forEachLimit(windows, WINDOW_RPC_CONCURRENCY, async (w) => {

@@ -26,6 +26,12 @@ describe("normalizeCell", () => {
 		expect(normalizeCell("\u200B \u200B")).toBe("");
 	});
 
+	it("keeps every printable ASCII character as typed, inner spaces included", () => {
+		const ascii = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i)).join(" ");
+		expect(normalizeCell(ascii)).toBe(ascii);
+		expect(normalizeCell(` ${ascii}\t`)).toBe(ascii);
+	});
+
 	it("leaves an already clean value and the empty cell alone", () => {
 		expect(normalizeCell("Z987654321@eg.com.tw")).toBe("Z987654321@eg.com.tw");
 		expect(normalizeCell("")).toBe("");
