@@ -14,9 +14,8 @@
 // A newer ticket (resend, re-upload) does not call the old window: the registration's generation moved
 // on, so the old window answers SUPERSEDED to any confirm and cleans itself up at its alarm.
 import { DurableObject } from "cloudflare:workers";
-import { VERIFICATION_WINDOW_MIGRATIONS } from "../schema/durable/verification-window.ts";
+import { LEGACY_STATE_TABLES } from "../schema/durable/verification-window.ts";
 import { confirmInD1, expireRegistration, windowStanding, type WindowStanding } from "../workers/services/verification-sql.ts";
-import { migrate } from "./sql-migrations.ts";
 
 /** Failed expiries retried by the runtime this many times before the object re-arms an hour later instead. */
 const MAX_ALARM_RETRIES = 3;
@@ -47,6 +46,7 @@ export function windowName(registrationId: string, generation: number): string {
 	return `${registrationId}:${generation}`;
 }
 
+/** The one stored value of a window (key WINDOW_KEY); an object without it holds no window. */
 type StateRow = {
 	registration_id: string;
 	generation: number;
@@ -56,6 +56,8 @@ type StateRow = {
 	status: WindowStatus;
 };
 
+const WINDOW_KEY = "window";
+
 const ENDED_STATUS: Record<Exclude<WindowStanding, "open">, WindowStatus> = {
 	ALREADY_CONFIRMED: "confirmed",
 	EXPIRED: "expired",
@@ -63,9 +65,6 @@ const ENDED_STATUS: Record<Exclude<WindowStanding, "open">, WindowStatus> = {
 };
 
 export class VerificationWindow extends DurableObject<Env> {
-	#sql: SqlStorage;
-	/** Whether this instance's tables exist: deleteAll() drops them, open() makes them again. */
-	#migrated = false;
 	/** How the window ended in this instance, for callers that arrive after its storage is gone. */
 	#ended: Exclude<WindowStanding, "open"> | null = null;
 	/** confirm() and alarm() run one at a time, D1 round trips included (the input gate does not cover those). */
@@ -73,28 +72,26 @@ export class VerificationWindow extends DurableObject<Env> {
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.#sql = ctx.storage.sql;
-		// Upgrade the schema of a window that exists; an object without storage (an ended window asked
-		// again) stays without, so a late call never leaves tables behind.
-		void ctx.blockConcurrencyWhile(async () => {
-			if (this.#hasSchema()) this.#migrate();
-		});
+		// A window opened before its state moved to one key-value entry keeps it in a SQLite table.
+		void ctx.blockConcurrencyWhile(async () => moveLegacyState(ctx.storage));
 	}
 
-	/** Opens the window; a second call (a replayed wave) changes nothing. */
+	/**
+	 * Opens the window; a second call (a replayed wave) changes nothing. One key-value write and the
+	 * alarm: a wave opens a thousand of these, so the object does no more than that (no tables to make).
+	 */
 	async open(input: OpenWindow): Promise<{ opened: boolean }> {
 		return this.#exclusive(async () => {
-			this.#migrate();
-			if (this.#state()) return { opened: false };
-			this.#sql.exec(
-				`INSERT INTO state (id, registration_id, generation, ticket_hash, opened_at, expires_at, status)
-				VALUES (1, ?, ?, ?, ?, ?, 'open')`,
-				input.registrationId,
-				input.generation,
-				input.ticketHash,
-				Date.now(),
-				input.expiresAt,
-			);
+			if (await this.#state()) return { opened: false };
+			const state: StateRow = {
+				registration_id: input.registrationId,
+				generation: input.generation,
+				ticket_hash: input.ticketHash,
+				opened_at: Date.now(),
+				expires_at: input.expiresAt,
+				status: "open",
+			};
+			await this.ctx.storage.put(WINDOW_KEY, state);
 			this.#ended = null;
 			await this.ctx.storage.setAlarm(input.expiresAt);
 			return { opened: true };
@@ -103,7 +100,7 @@ export class VerificationWindow extends DurableObject<Env> {
 
 	/** This window's state, or null when it holds none (for operators and tests). */
 	async describe(): Promise<WindowState | null> {
-		const s = this.#state();
+		const s = await this.#state();
 		return s
 			? { registrationId: s.registration_id, generation: s.generation, ticketHash: s.ticket_hash, openedAt: s.opened_at, expiresAt: s.expires_at, status: s.status }
 			: null;
@@ -116,11 +113,8 @@ export class VerificationWindow extends DurableObject<Env> {
 	 */
 	async confirm(input: ConfirmWindow): Promise<WindowOutcome> {
 		return this.#exclusive(async () => {
-			const s = this.#state();
-			if (!s) {
-				if (this.#hasSchema()) await this.#wipe();
-				return { ok: false, code: this.#ended ?? "NOT_OPEN" };
-			}
+			const s = await this.#state();
+			if (!s) return { ok: false, code: this.#ended ?? "NOT_OPEN" };
 			if (s.status !== "open") return this.#end(s, refusalFor(s.status));
 			const key = { registrationId: s.registration_id, generation: s.generation, ticketHash: s.ticket_hash };
 			const standing = await windowStanding(this.env.DB, key, input.now);
@@ -132,7 +126,7 @@ export class VerificationWindow extends DurableObject<Env> {
 				if (after === "open") return { ok: false, code: "WRONG_PERSON" };
 				return this.#end(s, after, input.now);
 			}
-			this.#sql.exec("UPDATE state SET status = 'confirmed'");
+			await this.#setStatus(s, "confirmed");
 			await this.#wipe();
 			this.#ended = "ALREADY_CONFIRMED";
 			return { ok: true };
@@ -142,7 +136,7 @@ export class VerificationWindow extends DurableObject<Env> {
 	/** The window's end: expire a registration still pending at this generation, then delete everything. */
 	override async alarm(info?: AlarmInvocationInfo): Promise<void> {
 		await this.#exclusive(async () => {
-			const s = this.#state();
+			const s = await this.#state();
 			if (!s) return this.#wipe();
 			if (Date.now() < s.expires_at) {
 				// Early (the alarm is only ever set to expires_at; never expire a window before its time).
@@ -165,7 +159,7 @@ export class VerificationWindow extends DurableObject<Env> {
 
 	/** Ends the window for the reason D1 gave: expiry also marks the registration; then it deletes itself. */
 	async #end(s: StateRow, code: Exclude<WindowStanding, "open">, now = Date.now()): Promise<WindowOutcome> {
-		this.#sql.exec("UPDATE state SET status = ?", ENDED_STATUS[code]);
+		await this.#setStatus(s, ENDED_STATUS[code]);
 		if (code === "EXPIRED") await this.#expire(s, now);
 		await this.#wipe();
 		this.#ended = code;
@@ -173,36 +167,45 @@ export class VerificationWindow extends DurableObject<Env> {
 	}
 
 	async #expire(s: StateRow, now: number): Promise<void> {
-		this.#sql.exec("UPDATE state SET status = 'expired'");
+		await this.#setStatus(s, "expired");
 		await expireRegistration(this.env.DB, { registrationId: s.registration_id, generation: s.generation, now });
 	}
 
-	/** Deletes the alarm and all storage (SQLite tables included). */
+	async #setStatus(s: StateRow, status: WindowStatus): Promise<void> {
+		await this.ctx.storage.put(WINDOW_KEY, { ...s, status });
+	}
+
+	/** Deletes the alarm and all storage. */
 	async #wipe(): Promise<void> {
 		await this.ctx.storage.deleteAlarm();
 		await this.ctx.storage.deleteAll();
-		this.#migrated = false;
 	}
 
-	#migrate(): void {
-		if (this.#migrated) return;
-		migrate(this.#sql, VERIFICATION_WINDOW_MIGRATIONS);
-		this.#migrated = true;
-	}
-
-	#hasSchema(): boolean {
-		return this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_schema_version'").toArray().length > 0;
-	}
-
-	#state(): StateRow | null {
-		if (!this.#migrated) return null;
-		return this.#sql.exec<StateRow>("SELECT * FROM state WHERE id = 1").toArray()[0] ?? null;
+	async #state(): Promise<StateRow | null> {
+		return (await this.ctx.storage.get<StateRow>(WINDOW_KEY)) ?? null;
 	}
 
 	#exclusive<T>(fn: () => Promise<T>): Promise<T> {
 		const run = this.#tail.then(fn, fn);
 		this.#tail = run.catch(() => undefined);
 		return run;
+	}
+}
+
+/** A window kept in the SQLite tables of the first version moves to its key-value entry, tables dropped. */
+async function moveLegacyState(storage: DurableObjectStorage): Promise<void> {
+	const tables = storage.sql
+		.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${LEGACY_STATE_TABLES.map(() => "?").join(", ")})`, ...LEGACY_STATE_TABLES)
+		.toArray()
+		.map((t) => t.name);
+	if (tables.length === 0) return;
+	const row = tables.includes("state") ? storage.sql.exec<StateRow>("SELECT * FROM state WHERE id = 1").toArray()[0] : undefined;
+	storage.transactionSync(() => {
+		for (const t of tables) storage.sql.exec(`DROP TABLE ${t}`);
+	});
+	if (row) {
+		const { registration_id, generation, ticket_hash, opened_at, expires_at, status } = row;
+		await storage.put(WINDOW_KEY, { registration_id, generation, ticket_hash, opened_at, expires_at, status } satisfies StateRow);
 	}
 }
 

@@ -1,14 +1,5 @@
-// VerificationWindow's own SQLite schema (append-only). See schema/STORAGE.md.
-export const VERIFICATION_WINDOW_MIGRATIONS = [
-	// One row: the window this object is. It lives from open() until the confirmation or the expiry,
-	// after which the object deletes all of its storage.
-	`CREATE TABLE state (
-		id INTEGER PRIMARY KEY CHECK (id = 1),
-		registration_id TEXT NOT NULL,
-		generation INTEGER NOT NULL,
-		ticket_hash TEXT NOT NULL,
-		opened_at INTEGER NOT NULL,
-		expires_at INTEGER NOT NULL,
-		status TEXT NOT NULL CHECK (status IN ('open', 'confirmed', 'expired', 'superseded'))
-	)`,
-] as const;
+// VerificationWindow's storage. A window is ONE key-value entry ("window") and its alarm: opening a
+// thousand windows a wave, the object makes no tables (see durable/verification-window.ts). The first
+// version kept the same fields in SQLite tables; an object that still has them moves its row to the
+// entry and drops them the first time it is loaded. See schema/STORAGE.md.
+export const LEGACY_STATE_TABLES = ["state", "_schema_version"] as const;

@@ -103,7 +103,9 @@ function windowOf(registrationId: string, generation: number) {
 async function expireWindow(registrationId: string, generation: number) {
 	const past = Date.now() - 1_000;
 	await runInDurableObject(windowOf(registrationId, generation), async (_: VerificationWindow, state) => {
-		state.storage.sql.exec("UPDATE state SET expires_at = ?", past);
+		const stored = await state.storage.get<{ expires_at: number }>("window");
+		if (!stored) throw new Error("no window to expire");
+		await state.storage.put("window", { ...stored, expires_at: past });
 	});
 	await db
 		.update(verificationTickets)
@@ -111,7 +113,7 @@ async function expireWindow(registrationId: string, generation: number) {
 		.where(and(eq(verificationTickets.registrationId, registrationId), eq(verificationTickets.generation, generation)));
 }
 
-/** What a window object still keeps: its tables (SQLite's and Cloudflare's own aside) and its alarm. */
+/** What a window object still keeps: its tables (SQLite's and Cloudflare's own aside), key-value entries and alarm. */
 async function windowStorage(registrationId: string, generation: number) {
 	return runInDurableObject(windowOf(registrationId, generation), async (_: VerificationWindow, state) => ({
 		tables: state.storage.sql
@@ -367,7 +369,7 @@ describe("重寄認證信", () => {
 		await expireWindow(before.id, before.generation);
 		await runDurableObjectAlarm(windowOf(before.id, before.generation));
 		expect((await registrationOf(member.idNo)).status).toBe("pending");
-		expect((await windowStorage(before.id, before.generation)).tables).toEqual([]);
+		expect(await windowStorage(before.id, before.generation)).toEqual({ tables: [], kv: [], alarm: null });
 
 		const again = await requestResend(env, db, { idNo: member.idNo, now: t0 + 20_000 });
 		expect(again).toMatchObject({ ok: false, code: "COOLDOWN", secondsLeft: 40 });
@@ -393,5 +395,27 @@ describe("重寄認證信", () => {
 		expect(stranger).toMatchObject({ ok: false, code: "NO_APPLICATION" });
 		expect(stranger.ok ? "" : stranger.message).toContain("請洽您的投保單位");
 		expect(await applicationForPerson(db, freshIdNo())).toBeNull();
+	});
+});
+
+describe("a window stored by the first version (SQLite tables)", () => {
+	it("keeps working: its row moves to the key-value entry and the tables are dropped", async () => {
+		const stub = windowOf(`legacy-${crypto.randomUUID()}`, 1);
+		const expiresAt = Date.now() + 60_000;
+		await runInDurableObject(stub, async (_: VerificationWindow, state) => {
+			state.storage.sql.exec("CREATE TABLE _schema_version (version INTEGER NOT NULL)");
+			state.storage.sql.exec("INSERT INTO _schema_version (version) VALUES (1)");
+			state.storage.sql.exec(
+				`CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 1), registration_id TEXT NOT NULL, generation INTEGER NOT NULL,
+				ticket_hash TEXT NOT NULL, opened_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, status TEXT NOT NULL)`,
+			);
+			state.storage.sql.exec("INSERT INTO state VALUES (1, 'reg-legacy', 1, 'hash-legacy', 1, ?, 'open')", expiresAt);
+		});
+		await evictDurableObject(stub);
+		expect(await stub.describe()).toMatchObject({ registrationId: "reg-legacy", ticketHash: "hash-legacy", expiresAt, status: "open" });
+		const tables = await runInDurableObject(stub, async (_: VerificationWindow, state) =>
+			state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('state', '_schema_version')").toArray(),
+		);
+		expect(tables).toEqual([]);
 	});
 });
