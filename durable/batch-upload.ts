@@ -25,8 +25,8 @@ import { FILE_REASONS, type FileReasonCode } from "../workers/domain/reasons.ts"
 import { sendMail } from "../workers/mail/port.ts";
 import { clerkResultMail } from "../workers/services/batch-mail.ts";
 import { countResults, registerChunk } from "../workers/services/batch-sql.ts";
-import { newTicketKey, openWindowsWave, WINDOW_WAVE } from "../workers/services/verification.ts";
-import { queueHandoffs } from "../workers/services/verification-sql.ts";
+import { newTicketKey, openWindowsWave, waveSize } from "../workers/services/verification.ts";
+import { countBatchesOpening, queueHandoffs } from "../workers/services/verification-sql.ts";
 import { parseStep, type Step } from "./batch-upload.steps.ts";
 import { migrate } from "./sql-migrations.ts";
 
@@ -125,7 +125,7 @@ export class BatchUpload extends DurableObject<Env> {
 		while (s && s.step !== "done" && s.step !== "failed" && Date.now() < deadline) {
 			if (s.step === "verify") {
 				// One wave per invocation: an invocation that touches more than ~6,600 Durable Objects fails
-				// locally (one SQLite file each), and a wave already opens WINDOW_WAVE of them.
+				// locally (one SQLite file each), and a wave already opens up to WINDOW_WAVE of them.
 				const progressed = await this.#verify(s);
 				next = progressed ? Date.now() : Date.now() + VERIFY_BACKOFF_MS;
 				s = this.#state();
@@ -246,7 +246,8 @@ export class BatchUpload extends DurableObject<Env> {
 			this.#sql.exec("UPDATE state SET cursor = 1");
 			return true;
 		}
-		const wave = await openWindowsWave(this.env, this.#db(), s.batch_id, WINDOW_WAVE, { ticketKey: s.ticket_key });
+		const size = waveSize(await countBatchesOpening(this.env.DB));
+		const wave = await openWindowsWave(this.env, this.#db(), s.batch_id, size, { ticketKey: s.ticket_key });
 		if (wave.remaining === 0) {
 			// The key is only needed while windows are being opened; nothing is derived from it after this.
 			this.#sql.exec("UPDATE state SET step = 'done', ticket_key = NULL");

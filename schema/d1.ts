@@ -160,7 +160,7 @@ export const verificationHandoffs = sqliteTable(
 		state: text("state", { enum: ["queued", "opened", "superseded"] }).notNull(),
 		createdAt: integer("created_at").notNull(),
 	},
-	(t) => [primaryKey({ columns: [t.batchId, t.registrationId] }), index("handoffs_state").on(t.state)],
+	(t) => [primaryKey({ columns: [t.batchId, t.registrationId] }), index("handoffs_state").on(t.state, t.batchId)],
 );
 
 export const MAIL_STATUSES = ["queued", "sent", "failed"] as const;

@@ -10,7 +10,8 @@
 // manager's records page counts them too), every registrant confirmed — then, as its LAST line, one JSON
 // object of the figures. Exit code 1 when a check fails.
 //
-// Options: --clerks=50 --rows=1000 --registrants=200 (at most 300) --browsers=100 change the scale.
+// Options: --clerks=50 --rows=1000 --registrants=200 (at most 300) --browsers=100 change the scale;
+// --state-dir=<dir> (default /dev/shm: see scripts/lib/state-dir.ts).
 // Uploads still running when the 6-minute phase ends are followed afterwards with no other load (up to 4
 // minutes): an upload is lost only if it never reaches 入檔完畢. The progress lines show workerd's open
 // files by kind: local workerd keeps each Durable Object's SQLite open, and its ulimit -n ends a run that
@@ -33,6 +34,7 @@ import { buildRoster, buildUploadFile, newIdNo, rosterSql, type Member, type Upl
 import { expectStatus, LoadSession, RouteStats, timedFetch, type TimedAnswer } from "./lib/load-http.ts";
 import { PortalClient } from "./lib/portal-client.ts";
 import { descendantsNamed } from "./lib/workerd-stats.ts";
+import { stateRoot } from "./lib/state-dir.ts";
 import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
 
 // The issue's scale by default; --clerks / --rows / --registrants / --browsers run a smaller or larger one.
@@ -43,6 +45,7 @@ const { values: options } = parseArgs({
 		registrants: { type: "string", default: "200" },
 		browsers: { type: "string", default: "100" },
 		"timeout-s": { type: "string", default: "900" },
+		"state-dir": { type: "string" },
 	},
 });
 const CLERKS = Number(options.clerks);
@@ -85,7 +88,8 @@ const PRE_SESSION_COOKIE = "__Host-pre";
 
 // ---- lifecycle: one temp dir, one wrangler dev, torn down whatever happens -------------------------
 
-const workDir = mkdtempSync(path.join(tmpdir(), "nhi-load-"));
+const stateDir = stateRoot(options["state-dir"]);
+const workDir = mkdtempSync(path.join(stateDir.dir, "nhi-load-"));
 const persistTo = path.join(workDir, "state");
 const snapshotDir = path.join(workDir, "worker");
 let dev: WranglerDev | null = null;
@@ -363,7 +367,7 @@ async function browserRun(stats: RouteStats, session: LoadSession, rng: Rng, unt
 async function main(): Promise<void> {
 	const t0 = performance.now();
 	const otherWorkerd = descendantsNamed(0, "workerd").length;
-	log(`Load bench: ${CLERKS} clerks uploading ${ROWS_PER_FILE.toLocaleString("en")}-row files at once, ${REGISTRANTS} registrants confirming, ${BROWSERS} users on the records page (${workDir})`);
+	log(`Load bench: ${CLERKS} clerks uploading ${ROWS_PER_FILE.toLocaleString("en")}-row files at once, ${REGISTRANTS} registrants confirming, ${BROWSERS} users on the records page (${workDir}; state on ${stateDir.kind})`);
 	log(`  ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}${otherWorkerd > 0 ? `; ${otherWorkerd} other workerd process(es) running (tests?): figures may suffer` : ""}`);
 
 	log("1. bundling the Worker, migrating and seeding the demo data, the roster and the registrants' cards…");

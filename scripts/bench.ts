@@ -13,12 +13,12 @@
 // are merged into `results`: add a measurement by writing another one and calling it from main().
 //
 // Options: --roster=feed (default: POST /api/operator/roster) | --roster=sql (wrangler d1 execute --file);
-// --timeout-s=600. BENCH_LOG=<file> keeps wrangler dev's whole output there. The Worker is bundled once at the start and run with --no-bundle from a snapshot
+// --timeout-s=600; --state-dir=<dir> (default /dev/shm: see scripts/lib/state-dir.ts). BENCH_LOG=<file> keeps wrangler dev's whole output there. The Worker is bundled once at the start and run with --no-bundle from a snapshot
 // (bundle, wrangler.toml, assets), so that edits made meanwhile do not restart workerd mid-run.
 // Always stops wrangler dev and removes its temp dir: on success, failure, Ctrl-C and time-out.
 
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { maskIdNo } from "../workers/domain/mask.ts";
@@ -28,6 +28,7 @@ import { buildRoster, buildUploadFile, type Member, rosterCsvChunks, rosterSql, 
 import { type BatchStatus, PortalClient, ResponsivenessProbe } from "./lib/portal-client.ts";
 import { PipelineTracer, stepTimings } from "./lib/pipeline-trace.ts";
 import { descendantsNamed, WorkerdSampler } from "./lib/workerd-stats.ts";
+import { stateRoot } from "./lib/state-dir.ts";
 import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
 
 const ROSTER_MEMBERS = 100_000;
@@ -47,7 +48,7 @@ const BENCH_SEED = 20_261_101;
 
 type Results = Record<string, number>;
 
-const { values: options } = parseArgs({ options: { roster: { type: "string", default: "feed" }, "timeout-s": { type: "string", default: "600" } } });
+const { values: options } = parseArgs({ options: { roster: { type: "string", default: "feed" }, "timeout-s": { type: "string", default: "600" }, "state-dir": { type: "string" } } });
 if (options.roster !== "feed" && options.roster !== "sql") {
 	console.error("--roster must be feed or sql");
 	process.exit(2);
@@ -57,7 +58,8 @@ const BENCH_TIMEOUT_MS = Number(options["timeout-s"]) * 1000;
 
 // ---- lifecycle: one temp dir, one wrangler dev, torn down whatever happens -------------------------
 
-const workDir = mkdtempSync(path.join(tmpdir(), "nhi-bench-"));
+const stateDir = stateRoot(options["state-dir"]);
+const workDir = mkdtempSync(path.join(stateDir.dir, "nhi-bench-"));
 const persistTo = path.join(workDir, "state");
 // Not inside the snapshot's directory: wrangler dev --no-bundle watches that one and would reload.
 const snapshotDir = path.join(workDir, "worker");
@@ -394,7 +396,7 @@ async function measureVerification(portal: PortalClient, batchId: string, final:
 async function main(): Promise<void> {
 	const t0 = performance.now();
 	const operatorToken = crypto.randomUUID();
-	log(`Bench: ${UPLOAD_ROWS.toLocaleString("en")}-row batch import on a throw-away portal (${workDir})`);
+	log(`Bench: ${UPLOAD_ROWS.toLocaleString("en")}-row batch import on a throw-away portal (${workDir}; state on ${stateDir.kind})`);
 	log(`  ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}${otherWorkerd() > 0 ? `; ${otherWorkerd()} other workerd process(es) running (tests?): figures may suffer` : ""}`);
 
 	log("1. bundling the Worker, migrating and seeding the demo data…");

@@ -77,6 +77,14 @@ export function setHandoffState(db: D1Database, batchId: string, state: "opened"
 		.bind(batchId, state, JSON.stringify(registrationIds));
 }
 
+/** How many batches have hand-offs waiting for their window and mail (the batches in their verify step). */
+export async function countBatchesOpening(db: D1Database): Promise<number> {
+	const row = await db
+		.prepare(`SELECT count(*) AS n FROM (SELECT DISTINCT batch_id FROM verification_handoffs WHERE state = 'queued')`)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
+}
+
 /** Hand-offs of a batch still waiting for their window and mail. */
 export async function countQueued(db: D1Database, batchId: string): Promise<number> {
 	const row = await db

@@ -22,15 +22,32 @@ import { verificationMail, WINDOW_MS } from "./verification-mail.ts";
 import { countQueued, insertTickets, queuedHandoffs, setHandoffState, type HandoffRow } from "./verification-sql.ts";
 
 /**
- * Windows per wave, and so per alarm invocation of the BatchUpload. Each window is its own Durable
- * Object; locally every object is one SQLite file, and one invocation that touches more than ~6,600 of
- * them fails (open files), so the verify step opens one wave per invocation and re-arms its alarm.
- * Each wave also costs one RPC per window plus about ten D1 calls, within the subrequests of one
- * invocation.
+ * Windows per wave, and so per alarm invocation of the BatchUpload, for a batch opening windows alone.
+ * Each window is its own Durable Object; locally every object is one SQLite file (with -wal and -shm)
+ * that workerd keeps open while the object is loaded, and one invocation that touches more than ~6,600
+ * objects fails. Each wave also costs one RPC per window plus about ten D1 calls, within the
+ * subrequests of one invocation.
  */
 export const WINDOW_WAVE = 1_000;
-/** Window RPCs in flight at once within a wave. */
-export const WINDOW_RPC_CONCURRENCY = 50;
+/**
+ * Windows being opened at once across all batches: with 50 clerks' batches in their verify step together
+ * (npm run bench:load), waves of 1,000 each loaded ~50,000 objects at once and ran workerd out of file
+ * descriptors (20,000 here). Each batch's wave is this divided by the batches in their verify step.
+ */
+export const WINDOWS_IN_FLIGHT = 2_000;
+const MIN_WAVE = 25;
+
+/** The size of a batch's next wave, given how many batches are opening windows now (itself included). */
+export function waveSize(batchesOpening: number): number {
+	return Math.max(MIN_WAVE, Math.min(WINDOW_WAVE, Math.floor(WINDOWS_IN_FLIGHT / Math.max(1, batchesOpening))));
+}
+
+/**
+ * Window RPCs in flight at once within a wave. Locally creating an object is bound by its SQLite file's
+ * fsyncs on workerd's one thread: a bare object is created as fast with 10 calls in flight as with 50
+ * (~220/s), and every call in flight is one more the portal's other requests wait behind.
+ */
+export const WINDOW_RPC_CONCURRENCY = 8;
 /**
  * After this many window RPCs a wave waits for a zero-delay timer. Locally the Worker and all its
  * objects share one event loop, which looks for new connections only when no work is ready: without
