@@ -4,18 +4,18 @@
 // pipeline's steps (parse, register — which also runs the checks against D1, in the same transaction —,
 // notify, verify; read from the object's state row, as the bench traces it), then restarted on the same
 // persist dir, at least 5 times. The steps are quick (parse of 20,000 rows ~0.1 s, notify ~20 ms): when
-// the pipeline outran a target step, the clerk uploads another file (5,000 rows, other members) and the
+// the pipeline outran a target step, the clerk uploads another file (20,000 rows, other members) and the
 // kill is tried on that batch. At the end local D1 must show, for every batch, the exact counts, one
 // pending registration, one verification mail and one opened hand-off with an unspent ticket per
 // registrant, and one clerk result mail. Then a few registrants' 確定 (POST /verify) are
 // cut off by a kill right after the request is written: after a restart each registration is verified
 // with credentials and a spent ticket, or pending with neither — never half.
 //
-// Options: --seed=N (replay; printed at the start), --kills=N (default 6), --timeout-s=900.
+// Options: --seed=N (replay; printed at the start), --kills=N (default 6), --timeout-s=900, --state-dir=<dir>
+// (default /dev/shm, as the benches: a SIGKILL leaves files there exactly as on a disk; see lib/state-dir.ts).
 
 import { request } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildDemoData, renderDemoSql, Rng, type DemoDataSet } from "./demo-data.ts";
@@ -23,12 +23,12 @@ import { benchCards, benchCardsSql, openPage, PASSWORD, readCard, type BenchCard
 import { buildRoster, buildUploadFile, rosterSql } from "./lib/bench-data.ts";
 import { PipelineTracer } from "./lib/pipeline-trace.ts";
 import { PortalClient } from "./lib/portal-client.ts";
+import { stateRoot } from "./lib/state-dir.ts";
 import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
 
 const ROWS = 20_000;
-/** Rows of each further batch, uploaded when the pipeline outran a target step. */
-const RETRY_ROWS = 5_000;
-const MAX_RETRY_BATCHES = 6;
+/** Further batches (as large as the first, other members), uploaded when the pipeline outran a target step. */
+const MAX_RETRY_BATCHES = 4;
 const STEPS = ["parse", "register", "notify", "verify"] as const;
 type Step = (typeof STEPS)[number];
 /**
@@ -36,18 +36,19 @@ type Step = (typeof STEPS)[number];
  * machine, so the kill lands inside it at a random point (parse of 20,000 rows ~100 ms, a register chunk
  * ~170 ms, notify ~20 ms, a verify wave of 1,000 windows several seconds).
  */
-const KILL_DELAY_MS: Record<Step, number> = { parse: 40, register: 200, notify: 8, verify: 3_000 };
+const KILL_DELAY_MS: Record<Step, number> = { parse: 60, register: 200, notify: 8, verify: 3_000 };
 const CONFIRM_DELAYS_MS = [0, 30, 150, 600];
 const RESUME_TIMEOUT_MS = 120_000;
 
 const { values: options } = parseArgs({
-	options: { seed: { type: "string" }, kills: { type: "string", default: "6" }, "timeout-s": { type: "string", default: "900" } },
+	options: { seed: { type: "string" }, kills: { type: "string", default: "6" }, "timeout-s": { type: "string", default: "900" }, "state-dir": { type: "string" } },
 });
 const seed = options.seed !== undefined ? Number(options.seed) : Math.floor(Math.random() * 2 ** 31);
 const KILLS = Math.max(5, Number(options.kills));
 const TIMEOUT_MS = Number(options["timeout-s"]) * 1000;
 
-const workDir = mkdtempSync(path.join(tmpdir(), "nhi-faults-"));
+const stateDir = stateRoot(options["state-dir"]);
+const workDir = mkdtempSync(path.join(stateDir.dir, "nhi-faults-"));
 const persistTo = path.join(workDir, "state");
 let snapshot: WorkerSnapshot | null = null;
 let dev: WranglerDev | null = null;
@@ -138,7 +139,7 @@ function currentStep(tracer: PipelineTracer): string {
 }
 
 /** A batch under test: its tracer and what its file should come to. */
-type TestBatch = { id: string; tracer: PipelineTracer; expected: { success: number; failed: number }; rows: number };
+type TestBatch = { id: string; tracer: PipelineTracer; expected: { success: number; failed: number }; rows: number; fresh: boolean };
 
 /** Polls the status endpoint until the batch is done and no hand-off is queued. */
 async function waitUntilSettled(portal: PortalClient, batch: TestBatch): Promise<void> {
@@ -179,7 +180,9 @@ async function killDuringPipeline(
 		let batch = batches.at(-1) as TestBatch;
 		const want = STEPS.indexOf(target);
 		const past = (step: string) => step === "done" || STEPS.indexOf(step as Step) > want;
-		if (past(currentStep(batch.tracer))) {
+		// parse starts as the upload is answered, so it is hit on a fresh batch, timed from the upload.
+		const needsNew = target === "parse" ? !batch.fresh : past(currentStep(batch.tracer));
+		if (needsNew) {
 			if (batches.length > MAX_RETRY_BATCHES) {
 				log(`  no kill during ${target}: ${MAX_RETRY_BATCHES} further batches all outran it`);
 				continue;
@@ -187,20 +190,29 @@ async function killDuringPipeline(
 			batch = await upload(portal);
 			batches.push(batch);
 		}
-		// Wait for the target step, then a random moment within its usual length.
-		const deadline = Date.now() + 60_000;
-		while (STEPS.indexOf(currentStep(batch.tracer) as Step) < want && !past(currentStep(batch.tracer)) && Date.now() < deadline) await sleep(1);
+		if (target !== "parse") {
+			// Wait for the target step, then a random moment within its usual length.
+			const deadline = Date.now() + 60_000;
+			while (STEPS.indexOf(currentStep(batch.tracer) as Step) < want && !past(currentStep(batch.tracer)) && Date.now() < deadline) await sleep(1);
+		}
+		batch.fresh = false;
 		await sleep(rng.int(0, KILL_DELAY_MS[target]));
-		const at = currentStep(batch.tracer);
-		const cursor = batch.tracer.snapshot().steps.at(-1);
 		await crash();
+		// Where the object died: its persisted state, read after the kill (the tracer keeps reading the file).
+		await sleep(50);
+		const last = batch.tracer.snapshot().steps.at(-1);
+		const at = last?.step ?? "parse";
 		if (at === target) {
 			kills++;
 			killsByStep[at] = (killsByStep[at] ?? 0) + 1;
-			log(`  kill ${kills}: SIGKILL during ${at} of ${batch.id} (${cursor?.cursor ?? 0}/${cursor?.chunkCount ?? 0}); restarting…`);
+			log(`  kill ${kills}: SIGKILL during ${at} of ${batch.id} (cursor ${last?.cursor ?? 0}/${last?.chunkCount ?? 0}); restarting…`);
 		} else {
-			// Outran it (or not there yet): try the same step again on a new batch.
-			log(`  SIGKILL meant for ${target} of ${batch.id} landed in ${at || "?"}; restarting and trying again`);
+			// Outran it (or not there yet): try the same step again, on a new batch when this one is past it.
+			log(`  SIGKILL meant for ${target} of ${batch.id} landed in ${at}; restarting and trying again`);
+			if (at !== "done" && STEPS.includes(at as Step)) {
+				kills++;
+				killsByStep[at] = (killsByStep[at] ?? 0) + 1;
+			}
 			targets.splice(i + 1, 0, target);
 		}
 		portal = new PortalClient((await restart()).origin);
@@ -337,7 +349,7 @@ async function main(): Promise<void> {
 	const rng = new Rng(seed);
 	const taken = new Set(demo.people.map((p) => p.idNo));
 	// Members for the first file and for each further one: no two batches share a person.
-	const members = buildRoster(rng, taken, ROWS + MAX_RETRY_BATCHES * RETRY_ROWS);
+	const members = buildRoster(rng, taken, ROWS * (1 + MAX_RETRY_BATCHES));
 	const file = buildUploadFile(rng, clerk.unitCode, members.slice(0, ROWS), taken, ROWS);
 	await executeSqlFile("roster.sql", rosterSql(clerk.unitCode, members));
 	const cards = benchCards(members);
@@ -346,13 +358,13 @@ async function main(): Promise<void> {
 	log(`  roster ${members.length} members for ${clerk.unitCode}; file: expected ${e.success} success, ${e.failed} failures (${JSON.stringify(e.byCode)})`);
 
 	let uploads = 0;
-	const upload = async (portal: PortalClient, f = buildUploadFile(rng, clerk.unitCode, members.slice(ROWS + (uploads - 1) * RETRY_ROWS), taken, RETRY_ROWS)): Promise<TestBatch> => {
+	const upload = async (portal: PortalClient, f = buildUploadFile(rng, clerk.unitCode, members.slice(uploads * ROWS), taken, ROWS)): Promise<TestBatch> => {
 		uploads++;
 		const id = await portal.upload({ unitCode: clerk.unitCode, contactName: clerk.name, contactEmail: clerk.email, fileName: f.fileName, bytes: f.bytes });
 		const tracer = new PipelineTracer(persistTo, id);
 		tracer.start(1);
 		log(`  batch ${id}: ${f.rows.toLocaleString("en")} rows`);
-		return { id, tracer, expected: f.expected, rows: f.rows };
+		return { id, tracer, expected: f.expected, rows: f.rows, fresh: true };
 	};
 
 	log("2. starting wrangler dev, signing in as the clerk, uploading…");
@@ -360,9 +372,7 @@ async function main(): Promise<void> {
 	signedInAs = clerk.idNo;
 	await portal0.signIn(clerk.idNo);
 	await portal0.loadCsrfToken();
-	uploads = 1;
 	const first = await upload(portal0, file);
-	uploads = 1;
 
 	log("3. killing the runtime during the pipeline…");
 	const { portal, batches } = await killDuringPipeline(portal0, first, upload, rng);
