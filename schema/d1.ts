@@ -104,7 +104,11 @@ export const batches = sqliteTable(
 export const ROW_OUTCOMES = ["registered", "resent", "failed"] as const;
 export type RowOutcome = (typeof ROW_OUTCOMES)[number];
 
-/** Per-row result of a batch: the log and the result CSV are rendered from these. Full IDs are never stored here. */
+/**
+ * Per-row result of a batch: the log and the result CSV are rendered from these. Full IDs are never
+ * stored here. The table is WITHOUT ROWID (migration 0006, which drizzle cannot express): keep the
+ * key and columns here in step with it.
+ */
 export const batchRows = sqliteTable(
 	"batch_rows",
 	{
