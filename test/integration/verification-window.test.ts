@@ -217,6 +217,47 @@ describe("the batch opens the registrants' verification windows", () => {
 	});
 });
 
+describe("a 重寄認證信 while the batch is still to open its windows", () => {
+	/**
+	 * Uploads the members and runs the batch object into its verify step, stopped before its first wave
+	 * with the hand-offs queued (cursor 1) or as notify leaves it, nothing queued yet (cursor 0).
+	 */
+	async function uploadUntilVerify(ctx: Awaited<ReturnType<typeof unitWithMembers>>, cursor: 0 | 1) {
+		const lines = ctx.members.map((m) => `${m.idNo},${m.email},0912345678,`).join("\n");
+		const batchId = (await uploadFile(ctx.session, ctx.unit.code, batchFileName(ctx.unit.code), lines)).batchId ?? "";
+		const stub = env.BATCH_UPLOAD.getByName(batchId);
+		// One invocation runs parse, register, notify and the hand-off (the steps are quick); the waves come after.
+		await runInDurableObject(stub, (o: BatchUpload) => o.alarm());
+		expect(await runInDurableObject(stub, (o: BatchUpload) => o.progress())).toMatchObject({ step: "verify", cursor: 1 });
+		if (cursor === 0) {
+			await db.delete(verificationHandoffs).where(eq(verificationHandoffs.batchId, batchId));
+			await runInDurableObject(stub, (_: BatchUpload, state) => void state.storage.sql.exec("UPDATE state SET cursor = 0"));
+		}
+		return batchId;
+	}
+
+	it.each([0, 1] as const)(
+		"leaves that registrant to the resend's mail and finishes the batch (hand-offs %s queued before it)",
+		async (cursor) => {
+			const ctx = await unitWithMembers(2);
+			const [resender, other] = ctx.members as [Member, Member];
+			const batchId = await uploadUntilVerify(ctx, cursor);
+			expect(await requestResend(env, db, { idNo: resender.idNo })).toMatchObject({ ok: true });
+			await runBatchToEnd(batchId);
+
+			expect((await runInDurableObject(env.BATCH_UPLOAD.getByName(batchId), (o: BatchUpload) => o.progress()))?.step).toBe("done");
+			const resenderMails = (await mailsTo(resender.email)).filter((m) => m.subject === VERIFICATION_MAIL_SUBJECT);
+			expect(resenderMails.map((m) => m.idempotencyKey)).toEqual([expect.stringMatching(/^resend:/)]);
+			expect((await mailsTo(other.email)).map((m) => m.idempotencyKey)).toEqual([expect.stringMatching(new RegExp(`^verify:${batchId}:`))]);
+			const handoffs = await db.select().from(verificationHandoffs).where(eq(verificationHandoffs.batchId, batchId)).all();
+			const byPerson = new Map(await Promise.all(handoffs.map(async (h) => [h.registrationId, h.state] as const)));
+			expect(byPerson.get((await registrationOf(other.idNo)).id)).toBe("opened");
+			expect(byPerson.get((await registrationOf(resender.idNo)).id)).toBe(cursor === 0 ? undefined : "superseded");
+			expect(await confirm(resender, ticketIn(resenderMails[0]?.text ?? ""))).toMatchObject({ ok: true });
+		},
+	);
+});
+
 describe("the window's end", () => {
 	it("at expiry marks the registration expired and deletes all of its own storage; a confirm afterwards is refused with how to resend", async () => {
 		const ctx = await unitWithMembers(1);
