@@ -5,16 +5,17 @@
 // cannot go stale before the write. No I/O here: the BatchUpload object persists what these return.
 import { parseBatchCsv, MAX_ROWS } from "../workers/domain/csv-rows.ts";
 import { maskIdNo } from "../workers/domain/mask.ts";
-import type { FileReasonCode, RowNoteCode, RowReasonCode, RowSuccessCode } from "../workers/domain/reasons.ts";
+import type { FileReasonCode, RowReasonCode } from "../workers/domain/reasons.ts";
 import { checkRowFormat } from "../workers/domain/row-check.ts";
 
 export type Step = "parse" | "register" | "notify" | "verify" | "done" | "failed";
 
 /**
  * A chunk's size in bytes (its tuples as JSON). A chunk travels to D1 as two bound JSON parameters,
- * and D1 caps a bound value at 2,000,000 bytes; the object also stores both as one row (same cap). Chunks
- * are cut by size rather than by row count: typical rows are ~110 bytes (counted as ~150: the bound is an upper one), so a 100,000-row file is
- * eight chunks (eight D1 transactions); a file of 254-character e-mail addresses simply makes more of them.
+ * and D1 caps a bound value at 2,000,000 bytes; the object also stores both as one row (same cap).
+ * Chunks are cut by size rather than by row count: typical rows are ~115 bytes (counted as ~145: the
+ * bound is an upper one), so a 100,000-row file is eight chunks (eight D1 transactions); a file of
+ * 254-character e-mail addresses simply makes more of them.
  */
 export const CHUNK_BYTES = 1_900_000;
 /** What is kept of the ID cell of a row whose ID is invalid. */
@@ -31,8 +32,6 @@ export type ContactTuple = [rowNo: number, idNo: string, email: string, mobile: 
 
 /** One chunk of rows: every row's result, and the contact data of the rows with valid formats. */
 export type Chunk = { results: ResultTuple[]; contacts: ContactTuple[] };
-
-export type RowCode = RowReasonCode | RowSuccessCode;
 
 export type ParseResult =
 	| { ok: true; headerSkipped: boolean; total: number; chunks: Chunk[] }
@@ -74,10 +73,6 @@ export function parseStep(text: string): ParseResult {
 	}
 	if (chunk.results.length > 0) chunks.push(chunk);
 	return { ok: true, headerSkipped, total: rows.length, chunks };
-}
-
-export function isSuccess(code: RowCode): code is RowSuccessCode {
-	return code === "REGISTERED" || code === "RESENT";
 }
 
 // Upper bounds of a tuple's UTF-8 bytes in JSON, comma included: numbers, punctuation and nulls, then

@@ -2,10 +2,10 @@
 //
 // Responsibilities: keep the uploaded text, and step the batch through parse → register → notify →
 // verify on its alarm (SPEC §3). The row checks of SPEC §2 run in parse (formats, duplicates in the
-// file) and inside register's transaction (roster, registrations: see batch-upload.steps.ts), which
-// also hands each registrant to verification. The batch is 入檔完畢 for the clerk when notify ends
-// (its rows are in and the clerk is mailed); verify then opens the registrants' verification windows and sends
-// their mails, one bounded wave per alarm invocation, before the object is done. The step and its
+// file) and inside register's transaction (roster, registrations: see batch-upload.steps.ts). The
+// batch is 入檔完畢 for the clerk when notify ends (its rows are in and the clerk is mailed); verify
+// then hands the registrants to verification, opens their windows and sends their mails, one bounded
+// wave per alarm invocation, before the object is done. The step and its
 // cursor are one persisted row, written before the side effects of the next chunk, and every side
 // effect is idempotent (see workers/services/batch-sql.ts and verification.ts), so if the runtime dies
 // anywhere the alarm resumes where it stopped: no row is registered twice, the clerk gets one mail,
@@ -236,7 +236,8 @@ export class BatchUpload extends DurableObject<Env> {
 
 	/**
 	 * The hand-off (cursor 0), then one wave of verification windows per call
-	 * (workers/services/verification.ts); done when no hand-off is left queued. Answers whether the wave moved anything on (false: the mail provider took nothing).
+	 * (workers/services/verification.ts); done when no hand-off is left queued. Answers whether the
+	 * call moved anything on (false: the mail provider took nothing).
 	 */
 	async #verify(s: State): Promise<boolean> {
 		if (!s.ticket_key) throw new Error(`batch ${s.batch_id}: verify step without a ticket key`);

@@ -30,17 +30,24 @@ export async function findAttachment(db: Db, ref: AttachmentRef): Promise<Resolv
 	return file ? { filename: file.fileName, contentType: CONTENT_TYPES[ref.kind], content: file.bytes } : null;
 }
 
-/** Whether the file behind a reference exists (as findAttachment would find it), without rendering it. */
-export async function attachmentExists(db: Db, ref: AttachmentRef): Promise<boolean> {
-	const batch = await db.select({ status: batches.status }).from(batches).where(eq(batches.id, ref.batchId)).get();
-	return batch !== undefined && hasResultFiles(batch);
-}
-
 /** As findAttachment, for delivery: a missing file is a permanent failure of the message. */
 export async function resolveAttachment(db: Db, ref: AttachmentRef): Promise<ResolvedAttachment> {
 	const found = await findAttachment(db, ref);
-	if (!found) throw new MailDeliveryError(`Attachment not found: ${ref.kind} of batch ${ref.batchId}`, { retryable: false });
+	if (!found) throw notFound(ref);
 	return found;
+}
+
+/**
+ * For a transport that keeps references: the file behind the reference must exist (as findAttachment
+ * would find it), but it is not rendered. A missing file is a permanent failure of the message.
+ */
+export async function checkAttachment(db: Db, ref: AttachmentRef): Promise<void> {
+	const batch = await db.select({ status: batches.status }).from(batches).where(eq(batches.id, ref.batchId)).get();
+	if (!batch || !hasResultFiles(batch)) throw notFound(ref);
+}
+
+function notFound(ref: AttachmentRef): MailDeliveryError {
+	return new MailDeliveryError(`Attachment not found: ${ref.kind} of batch ${ref.batchId}`, { retryable: false });
 }
 
 function fileFor(db: Db, ref: AttachmentRef): Promise<{ fileName: string; bytes: Uint8Array } | null> {

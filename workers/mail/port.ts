@@ -7,7 +7,7 @@ import { and, asc, eq, lt } from "drizzle-orm";
 import { mailOutbox } from "../../schema/d1.ts";
 import type { Db } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
-import { attachmentExists, parseAttachmentRefs, resolveAttachment } from "./attachments.ts";
+import { checkAttachment, parseAttachmentRefs, resolveAttachment } from "./attachments.ts";
 import { MailDeliveryError } from "./errors.ts";
 import { ResendTransport } from "./resend.ts";
 
@@ -187,7 +187,9 @@ async function deliverRow(
 	const mail = storedMail(row);
 	try {
 		const refs = mail.attachments ?? [];
-		const attachments = transport.attachments === "references" ? await checkReferences(db, refs) : await Promise.all(refs.map(resolve));
+		let attachments: ResolvedAttachment[] = [];
+		if (transport.attachments === "references") for (const ref of refs) await checkAttachment(db, ref);
+		else attachments = await Promise.all(refs.map(resolve));
 		const { providerId } = await transport.deliver(mail, attachments);
 		await db
 			.update(mailOutbox)
@@ -206,14 +208,6 @@ async function deliverRow(
 		console.error(JSON.stringify({ mail: row.id, attempt, status, retryable }));
 		return status;
 	}
-}
-
-/** For a transport that keeps references: each must name a file that exists; none is rendered. */
-async function checkReferences(db: Db, refs: readonly AttachmentRef[]): Promise<ResolvedAttachment[]> {
-	for (const ref of refs) {
-		if (!(await attachmentExists(db, ref))) throw new MailDeliveryError(`Attachment not found: ${ref.kind} of batch ${ref.batchId}`, { retryable: false });
-	}
-	return [];
 }
 
 function storedMail(row: OutboxRow): OutgoingMail {
