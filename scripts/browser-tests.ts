@@ -208,7 +208,7 @@ async function main(): Promise<void> {
 	const bundle = await bundleWorker(path.join(workDir, "bundle"));
 	dev = await WranglerDev.start({
 		persistTo,
-		vars: { ENVIRONMENT: "development", MAIL_TRANSPORT: "outbox", READER_URL: readerUrl, TRUSTED_ROOTS_PEM: trustedRootsPem },
+		vars: { READER_URL: readerUrl, TRUSTED_ROOTS_PEM: trustedRootsPem },
 		logFile: path.join(workDir, "wrangler-dev.log"),
 		bundle,
 	});

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import path from "node:path";
+import { DEV_VARS, varFlags } from "./lib/dev-vars.ts";
 import { runSeed } from "./seed.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -64,8 +65,8 @@ function stopAll(signal: NodeJS.Signals): void {
 process.on("SIGINT", () => stopAll("SIGINT"));
 process.on("SIGTERM", () => stopAll("SIGTERM"));
 
-// 1. The portal on loopback only.
-startChild("wrangler dev", [WRANGLER, "dev", "--port", PORTAL_PORT, "--ip", "127.0.0.1"]);
+// 1. The portal on loopback only, in development (wrangler.toml's vars are production's).
+startChild("wrangler dev", [WRANGLER, "dev", "--port", PORTAL_PORT, "--ip", "127.0.0.1", ...varFlags(DEV_VARS)]);
 
 // 2. The local reader helper (SPEC §8), added by its own issue: started only once reader/main.ts exists.
 const READER_MAIN = path.join(ROOT, "reader", "main.ts");

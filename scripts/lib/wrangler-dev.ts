@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, cpSync, createWriteStream, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { DEV_VARS, varFlags } from "./dev-vars.ts";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
@@ -89,8 +90,10 @@ export function freePort(): Promise<number> {
 
 export type WranglerDevOptions = {
 	persistTo: string;
-	/** --var NAME:VALUE pairs (they override .dev.vars). */
+	/** --var NAME:VALUE pairs, laid over DEV_VARS (development) and .dev.vars. */
 	vars: Record<string, string>;
+	/** false: run wrangler.toml's own (production) vars, without DEV_VARS. Default true. */
+	development?: boolean;
 	/** wrangler's own output goes here, not to the terminal. */
 	logFile: string;
 	/** A bundle made by bundleWorker(), run as is (--no-bundle) with the project's wrangler.toml. */
@@ -113,7 +116,7 @@ export class WranglerDev {
 		this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
 	}
 
-	/** Starts `wrangler dev` and resolves once the portal answers HTTP (any status). */
+	/** Starts `wrangler dev` in development (DEV_VARS) and resolves once the portal answers HTTP (any status). */
 	static async start(options: WranglerDevOptions): Promise<WranglerDev> {
 		const [port, inspectorPort] = [await freePort(), await freePort()];
 		const args = [
@@ -129,7 +132,7 @@ export class WranglerDev {
 			"--inspector-port", String(inspectorPort),
 			"--persist-to", options.persistTo,
 			"--show-interactive-dev-session=false",
-			...Object.entries(options.vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+			...varFlags({ ...(options.development === false ? {} : DEV_VARS), ...options.vars }),
 		];
 		const log = createWriteStream(options.logFile);
 		// detached: its own process group, which stop() signals as a whole (wrangler, esbuild, workerd).
