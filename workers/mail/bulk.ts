@@ -15,7 +15,6 @@ import {
 	outboxIdFor,
 	sendMail,
 	transportFor,
-	type MailEnv,
 	type MailStatus,
 	type OutgoingMail,
 	type SendOptions,
@@ -40,7 +39,7 @@ type StoredRow = StoredState & { to: string; subject: string; text: string; html
 
 /** Stores and delivers `mails` (no attachments); answers each idempotency key's status. */
 export async function sendMailBatch(
-	env: MailEnv,
+	env: Env,
 	db: Db,
 	mails: readonly OutgoingMail[],
 	options: BulkSendOptions = {},
@@ -116,7 +115,7 @@ export async function sendMailBatch(
  * answers the first response instead of sending again.
  */
 async function resendInBatches(
-	env: MailEnv,
+	env: Env,
 	d1: D1Database,
 	transport: ResendTransport,
 	queued: readonly StoredRow[],

@@ -45,15 +45,6 @@ export type MailStatus = "queued" | "sent" | "failed";
 
 export type AttachmentResolver = (ref: AttachmentRef) => Promise<ResolvedAttachment>;
 
-/** The bindings the mail port reads; the Worker's Env satisfies it (its literal var types widen to string). */
-export type MailEnv = {
-	MAIL_TRANSPORT: string;
-	MAIL_FROM: string;
-	RESEND_BASE_URL: string;
-	RESEND_API_KEY: string;
-	RESEND_RATE_PER_SECOND: string;
-};
-
 /** Retryable failures (429, 5xx, no answer) after which a message is given up as failed. */
 export const MAX_DELIVERY_ATTEMPTS = 5;
 /** Resend's documented limits: idempotency keys of 1–256 characters, at most 50 recipients. */
@@ -80,7 +71,7 @@ export const outboxTransport: MailTransport = {
 };
 
 /** env.MAIL_TRANSPORT: "outbox" (the default) or "resend". */
-export function transportFor(env: MailEnv): MailTransport {
+export function transportFor(env: Env): MailTransport {
 	const kind = env.MAIL_TRANSPORT || "outbox";
 	switch (kind) {
 		case "outbox":
@@ -109,7 +100,7 @@ export type SendOptions = {
  * deliverQueued() pick it up. "failed" is final and its reason is on the row.
  */
 export async function sendMail(
-	env: MailEnv,
+	env: Env,
 	db: Db,
 	mail: OutgoingMail,
 	options: SendOptions = {},
@@ -145,7 +136,7 @@ export async function sendMail(
  * scheduled job). Callers that send many pace themselves with paceDelayMs (resend.ts).
  */
 export async function deliverQueued(
-	env: MailEnv,
+	env: Env,
 	db: Db,
 	options: SendOptions & { limit?: number } = {},
 ): Promise<{ id: string; status: MailStatus }[]> {

@@ -21,7 +21,7 @@
 // (postal-mime, standardwebhooks) this Worker never uses. Two POSTs are simpler to own.
 import { z } from "zod";
 import { MailDeliveryError } from "./errors.ts";
-import type { MailEnv, MailTransport, OutgoingMail, ResolvedAttachment } from "./port.ts";
+import type { MailTransport, OutgoingMail, ResolvedAttachment } from "./port.ts";
 
 /** Resend's batch endpoint takes at most 100 emails per call. */
 export const RESEND_BATCH_LIMIT = 100;
@@ -30,7 +30,7 @@ const DEFAULT_RATE_PER_SECOND = 2;
 /** btoa() takes a binary string; build it in slices so a multi-MB log never spreads into one call. */
 const BASE64_SLICE = 0x8000;
 
-type ResendEnv = Pick<MailEnv, "MAIL_FROM" | "RESEND_BASE_URL" | "RESEND_API_KEY">;
+type ResendEnv = Pick<Env, "MAIL_FROM" | "RESEND_BASE_URL" | "RESEND_API_KEY">;
 
 const sentAnswer = z.object({ id: z.string().min(1) });
 const batchAnswer = z.object({ data: z.array(sentAnswer) });
@@ -152,7 +152,7 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 /** env.RESEND_RATE_PER_SECOND as a positive number (default 2, Resend's default team limit). */
-export function resendRatePerSecond(env: Pick<MailEnv, "RESEND_RATE_PER_SECOND">): number {
+export function resendRatePerSecond(env: Pick<Env, "RESEND_RATE_PER_SECOND">): number {
 	const rate = Number(env.RESEND_RATE_PER_SECOND);
 	return Number.isFinite(rate) && rate > 0 ? rate : DEFAULT_RATE_PER_SECOND;
 }
