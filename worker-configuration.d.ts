@@ -11,6 +11,7 @@ interface __BaseEnv_Env {
 	RESEND_RATE_PER_SECOND: string;
 	APP_ORIGIN: string;
 	READER_URL: string;
+	READER_DOWNLOAD_URL: string;
 	OPERATOR_TOKEN: string;
 	RESEND_API_KEY: string;
 	TRUSTED_ROOTS_PEM: string;
@@ -29,7 +30,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "MAIL_TRANSPORT" | "MAIL_FROM" | "RESEND_BASE_URL" | "RESEND_RATE_PER_SECOND" | "APP_ORIGIN" | "READER_URL" | "OPERATOR_TOKEN" | "RESEND_API_KEY" | "TRUSTED_ROOTS_PEM">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "MAIL_TRANSPORT" | "MAIL_FROM" | "RESEND_BASE_URL" | "RESEND_RATE_PER_SECOND" | "APP_ORIGIN" | "READER_URL" | "READER_DOWNLOAD_URL" | "OPERATOR_TOKEN" | "RESEND_API_KEY" | "TRUSTED_ROOTS_PEM">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -57,9 +57,11 @@ async function prepareLocalDb(dir: string): Promise<DemoDataSet> {
 	return data;
 }
 
-function testFiles(): string[] {
+/** `npm run test:browser -- sign-in environment`: only the files whose names contain one of the words. */
+function testFiles(only: readonly string[] = process.argv.slice(2)): string[] {
 	return readdirSync(TEST_DIR)
 		.filter((name) => name.endsWith(".test.ts"))
+		.filter((name) => only.length === 0 || only.some((word) => name.includes(word)))
 		.sort()
 		.map((name) => path.join(TEST_DIR, name));
 }

@@ -32,7 +32,7 @@ export function Layout(props: PageProps & { children?: Child; c: Context<AppEnv>
 					<script src={`/js/${src}`} defer />
 				))}
 			</head>
-			<body>
+			<body data-environment={isDev ? "development" : undefined}>
 				<header class="site-header">
 					<a class="brand" href="/">
 						多憑證網路承保作業
@@ -81,6 +81,15 @@ export function Layout(props: PageProps & { children?: Child; c: Context<AppEnv>
 									<a href="/dev/mailbox">開發用信箱</a>
 								</li>
 							) : null}
+						</ul>
+						<p class="menu-title">健保卡網路服務註冊</p>
+						<ul>
+							<li>
+								<a href="/verify/resend">重寄認證信</a>
+							</li>
+							<li>
+								<a href="/environment">環境說明</a>
+							</li>
 						</ul>
 					</nav>
 					<main id="main">

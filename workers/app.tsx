@@ -14,6 +14,7 @@ import { sessionMiddleware } from "./middleware/session.ts";
 import { batchRecordRoutes } from "./routes/batch-records.tsx";
 import { batchUploadRoutes } from "./routes/batch-upload.tsx";
 import { devRoutes } from "./routes/dev.tsx";
+import { environmentRoutes } from "./routes/environment.tsx";
 import { homeRoutes } from "./routes/home.tsx";
 import { operatorRoutes } from "./routes/operator.ts";
 import { passkeyRoutes } from "./routes/passkeys.tsx";
@@ -44,6 +45,7 @@ export function newApp() {
 	app.route("/staff", staffRoutes);
 	app.route("/verify", verifyRoutes);
 	app.route("/dev", devRoutes);
+	app.route("/environment", environmentRoutes);
 
 	app.notFound((c) => renderError(c, new AppError("NOT_FOUND")));
 	app.onError((err, c) => {

@@ -33,14 +33,15 @@ function requiredEnv(name: string): string {
 }
 
 /**
- * One Chromium for the test file, launched before its first test and closed after the last. Playwright
+ * One Chromium for the test file, launched before its first test and closed after the last (with
+ * `extraArgs` besides the usual switches, e.g. an address-space override). Playwright
  * gives each launch a fresh, throw-away --user-data-dir (under TMPDIR, which the runner points at its
  * own temp dir, so it can find and stop a Chromium that outlived a crashed test process).
  */
-export function useBrowser(): () => Browser {
+export function useBrowser(extraArgs: readonly string[] = []): () => Browser {
 	let browser: Browser | undefined;
 	before(async () => {
-		browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+		browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 60_000 });
 	});
 	after(async () => {
 		await browser?.close();
@@ -179,4 +180,22 @@ export async function textOf(page: Page, selector: string): Promise<string> {
 export async function downloadBytes(download: Download): Promise<Buffer> {
 	const file = await download.path();
 	return readFileSync(file);
+}
+
+/**
+ * Before the page's scripts run, points the reader helper address of the element `#rootId` (its
+ * data-reader-url, which the page's script reads) at `url`: e.g. a port nothing listens on.
+ */
+export async function pointReaderAt(page: Page, rootId: string, url: string): Promise<void> {
+	await page.addInitScript(
+		([id, address]) => {
+			new MutationObserver((_, observer) => {
+				const root = document.getElementById(id);
+				if (!root) return;
+				root.dataset.readerUrl = address;
+				observer.disconnect();
+			}).observe(document, { childList: true, subtree: true });
+		},
+		[rootId, url] as const,
+	);
 }

@@ -148,10 +148,18 @@ export function SignInPage(props: SignInPageProps) {
 			{tab === "moica" || tab === "moeaca" ? <CertificateForm kind={tab} csrfToken={props.csrfToken} idNo={props.idNo} /> : null}
 			{tab === "passkey" ? <PasskeyPanel /> : null}
 			{tab !== "passkey" ? (
-				<p class="hint">
-					讀卡需要本機的讀卡機元件（開發環境：<code>npm run reader</code>，<code>npm start</code> 會一併啟動）。
+				<p class="hint" id="reader-hint">
+					讀卡需要在您的電腦上執行讀卡程式，下載、安裝及啟動方式請見<a href="/environment">環境說明</a>。
+					{props.isDev ? (
+						<>
+							開發環境：<code>npm run reader</code>（<code>npm start</code> 會一併啟動）。
+						</>
+					) : null}
 				</p>
 			) : null}
+			<p class="hint" id="registrant-help">
+				健保卡註冊者：未收到認證信、認證信已逾5日或電子郵件信箱有誤者，請點選<a href="/verify/resend">重寄認證信</a>。
+			</p>
 			{props.isDev ? (
 				<p class="note">
 					開發環境：亦可由 <a href="/dev/sign-in">示範登入</a> 直接以示範人員身分登入。

@@ -6,6 +6,7 @@
 import type { Child } from "hono/jsx";
 import { STRENGTHS } from "../../workers/domain/password.ts";
 import { formatDeadline, RESEND_PATH } from "../../workers/services/verification-mail.ts";
+import { ENVIRONMENT_PATH } from "./environment.tsx";
 
 export const VERIFY_TITLE = "健保卡網路服務註冊-電子信箱認證";
 export const SIGN_IN_PATH = "/sign-in";
@@ -98,7 +99,9 @@ function VerifyForm(props: FormProps) {
 					<tr>
 						<th>執行作業說明</th>
 						<td>
-							<p class="step">1. 如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至健保卡網路服務註冊頁面執行。</p>
+							<p class="step">
+								1. 如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至<a href={ENVIRONMENT_PATH}>健保卡網路服務註冊頁面</a>執行。
+							</p>
 							<p class="step">2. 電腦連結晶片讀卡機及健保卡</p>
 						</td>
 					</tr>
@@ -162,7 +165,38 @@ function ClosedLink({ message, offerResend }: { message: PageMessage; offerResen
 	);
 }
 
+/** /verify opened without a link's ticket (e.g. typed, or from a bookmark): where to go instead. */
+function StartFromTheMail() {
+	return (
+		<>
+			<table class="form-table verify-table">
+				<tbody>
+					<SystemMessageRow message={{ code: "NO_TICKET", text: "請由認證信中的連結進入本頁，完成健保卡註冊認證及註冊密碼設定。" }} />
+					<tr>
+						<th>執行作業說明</th>
+						<td>
+							<p class="step">
+								1. 如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至<a href={ENVIRONMENT_PATH}>環境說明</a>執行。
+							</p>
+							<p class="step">2. 未收到認證信、未於5日內完成認證或電子郵件信箱有誤者，請點選「重寄認證信」申請新的認證信。</p>
+						</td>
+					</tr>
+				</tbody>
+			</table>
+			<p class="actions">
+				<a class="button" href={RESEND_PATH} id="resend-link">
+					重寄認證信
+				</a>
+				<a class="button" href={SIGN_IN_PATH}>
+					回登入頁
+				</a>
+			</p>
+		</>
+	);
+}
+
 export type VerifyPageProps =
+	| { view: "start" }
 	| ({ view: "form" } & FormProps)
 	| { view: "closed"; state: "expired" | "spent" | "superseded" | "unknown"; message: PageMessage }
 	| { view: "done"; message: string };
@@ -178,6 +212,12 @@ function Frame({ children, props }: { children: Child; props?: ReaderPageProps }
 
 export function VerifyPage(props: VerifyPageProps) {
 	switch (props.view) {
+		case "start":
+			return (
+				<section id="verify" data-state="start">
+					<StartFromTheMail />
+				</section>
+			);
 		case "form":
 			return (
 				<Frame props={props}>

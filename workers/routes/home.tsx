@@ -19,6 +19,16 @@ export const homeRoutes = new Hono<AppEnv>()
 						<a href="/sign-in">登入</a>
 					</p>
 				)}
+				<h2>健保卡註冊者</h2>
+				<ul>
+					<li>首次註冊者請至註冊留存的電子郵件信箱收取認證信，點選信件連結插卡讀取後自行設定註冊密碼。</li>
+					<li>
+						未於5日內完成、未收到認證信或電子郵件信箱有誤者，可點選<a href="/verify/resend">重寄認證信</a>。
+					</li>
+					<li>
+						讀卡前請先依<a href="/environment">環境說明</a>安裝並啟動讀卡程式，備妥晶片讀卡機及健保卡。
+					</li>
+				</ul>
 			</section>,
 			{ title: "多憑證網路承保作業" },
 		);

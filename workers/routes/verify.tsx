@@ -167,6 +167,11 @@ async function showApplication(c: VerifyContext, idNo: string, message?: PageMes
 export const verifyRoutes = new Hono<PreSessionEnv>()
 	.get("/", validate("query", ticketQuery), async (c) => {
 		const ticket = c.req.valid("query").ticket ?? "";
+		if (ticket === "") {
+			// Not a guess at a ticket: someone came to the page itself, not through a mail's link.
+			c.header("Cache-Control", "no-store");
+			return c.render(<VerifyPage view="start" />, { title: VERIFY_TITLE });
+		}
 		const lookup = await lookupTicket(c.var.db, ticket);
 		if (lookup.state === "unknown") await throttleUnknownTicket(c);
 		// Only a usable link needs a binding: a scanner's visit to a dead one gets no cookie at all.

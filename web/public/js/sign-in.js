@@ -11,8 +11,9 @@
 	/** A signed challenge older than this is fetched again at submit (the server keeps them 2 minutes). */
 	const PROOF_FRESH_MS = 90 * 1000;
 
-	function show(text, isError) {
-		status.textContent = text;
+	/** A status line: plain text, or an error whose message may link to 環境說明. */
+	function show(message, isError) {
+		window.NhiReader.renderMessage(status, message);
 		status.classList.toggle("error", Boolean(isError));
 	}
 
@@ -48,7 +49,7 @@
 				show("已偵測到憑證卡，請輸入身分證號及PIN碼後按「登入」。", false);
 			}
 		} catch (err) {
-			show(err.message, true);
+			show(err, true);
 		}
 	}
 
@@ -82,7 +83,7 @@
 			} catch (err) {
 				signedAt = 0;
 				holder.textContent = "";
-				show(err.message, true);
+				show(err, true);
 			} finally {
 				readButton.disabled = false;
 			}
@@ -96,7 +97,7 @@
 				show("登入中…", false);
 				nhiForm.submit();
 			} catch (err) {
-				show(err.message, true);
+				show(err, true);
 				submit.disabled = false;
 			}
 		});
@@ -129,7 +130,7 @@
 				show("登入中…", false);
 				form.submit();
 			} catch (err) {
-				show(err.message, true);
+				show(err, true);
 				submit.disabled = false;
 			}
 		});

@@ -14,9 +14,10 @@
 	const PROOF_FRESH_MS = 90 * 1000;
 	const rulesLoaded = import("/js/password-rules.js");
 
+	/** The 系統訊息 row: plain text, or an error whose message may link to 環境說明. */
 	function show(text, isError) {
 		if (!message) return;
-		message.textContent = text;
+		window.NhiReader.renderMessage(message, text);
 		message.classList.toggle("error", Boolean(isError));
 		delete message.dataset.code;
 	}
@@ -94,7 +95,7 @@
 					}
 				} catch (err) {
 					forget();
-					show(err.message, true);
+					show(err, true);
 				} finally {
 					readButton.disabled = false;
 				}
@@ -135,7 +136,7 @@
 				show(kind === "confirm" ? "認證中…" : "處理中…", false);
 				form.submit();
 			} catch (err) {
-				show(err.message, true);
+				show(err, true);
 				submit.disabled = false;
 			}
 		});
