@@ -115,7 +115,7 @@ describe("健保卡網路服務註冊-電子信箱認證 in a browser", () => {
 		for (const label of ["系統訊息", "執行作業說明", "*姓名", "注意事項"]) {
 			assert.equal(await form.locator("th").getByText(label, { exact: true }).count(), 1, `row ${label}`);
 		}
-		assert.match(await textOf(page, "#verify-form"), /1\. 如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至健保卡網路服務註冊頁面執行。 ?2\. 電腦連結晶片讀卡機及健保卡/);
+		assert.match(await textOf(page, "#verify-form"), /1\. 如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至健保卡網路服務註冊頁面執行。(（環境說明）)? ?2\. 電腦連結晶片讀卡機及健保卡/);
 		assert.match(await textOf(page, "#system-message"), /本認證信由「數美科技股份有限公司」為您申請/);
 		assert.equal(await page.locator("#password").isVisible(), false, "the password rows wait for 讀取");
 		await form.getByRole("link", { name: "回登入頁" }).waitFor();

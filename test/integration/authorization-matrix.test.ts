@@ -18,6 +18,7 @@ type Access = "public" | "signed-in" | "unit-scoped" | "dev-only" | "operator";
 const ROUTES: Record<string, Access> = {
 	"GET /": "public",
 	"GET /rules": "public",
+	"GET /environment": "public",
 	"POST /sign-out": "signed-in",
 	"GET /batches/new": "signed-in",
 	"GET /batches/template.csv": "public",

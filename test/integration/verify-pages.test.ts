@@ -226,7 +226,8 @@ describe("健保卡網路服務註冊-電子信箱認證: GET /verify", () => {
 			[spent, "spent", CONFIRM_MESSAGES.TICKET_SPENT, false],
 			[superseded, "superseded", CONFIRM_MESSAGES.TICKET_SUPERSEDED, true],
 			["no-such-ticket-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "unknown", CONFIRM_MESSAGES.TICKET_UNKNOWN, true],
-			["", "unknown", CONFIRM_MESSAGES.TICKET_UNKNOWN, true],
+			// The page opened without a link: where to go instead, 重寄認證信 among it.
+			["", "start", "請由認證信中的連結進入本頁", true],
 		] as const;
 		for (const [ticket, state, message, offersResend] of cases) {
 			const { res, html } = await new Browser().get(`/verify?ticket=${ticket}`);
@@ -235,7 +236,8 @@ describe("健保卡網路服務註冊-電子信箱認證: GET /verify", () => {
 			expect(html).toContain(`data-state="${state}"`);
 			expect(textOf(html)).toContain(message);
 			expect(html).not.toContain('id="verify-form"');
-			expect(html.includes('href="/verify/resend"'), state).toBe(offersResend);
+			// The menu links 重寄認證信 on every page; the page's own offer is its button.
+			expect(html.includes('id="resend-link"'), state).toBe(offersResend);
 		}
 		expect(CONFIRM_MESSAGES.TICKET_EXPIRED).toContain("重寄認證信");
 		expect(CONFIRM_MESSAGES.TICKET_SUPERSEDED).toContain("已有較新的認證信");

@@ -100,7 +100,7 @@ function VerifyForm(props: FormProps) {
 						<th>執行作業說明</th>
 						<td>
 							<p class="step">
-								1. 如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至<a href={ENVIRONMENT_PATH}>健保卡網路服務註冊頁面</a>執行。
+								1. 如您的電腦尚未進行健保卡註冊系統環境設定及安裝元件，請先至健保卡網路服務註冊頁面執行。（<a href={ENVIRONMENT_PATH}>環境說明</a>）
 							</p>
 							<p class="step">2. 電腦連結晶片讀卡機及健保卡</p>
 						</td>
