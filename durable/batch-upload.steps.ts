@@ -35,11 +35,17 @@ export type Chunk = { results: ResultTuple[]; contacts: ContactTuple[] };
 
 export type ParseResult =
 	| { ok: true; headerSkipped: boolean; total: number; chunks: Chunk[] }
-	| { ok: false; code: FileReasonCode };
+	/** detail: which column is where, for FILE_COLUMNS. */
+	| { ok: false; code: FileReasonCode; detail?: string };
 
-/** parse: CSV text → validated rows in chunks, with in-file duplicates marked (first occurrence wins). */
+/**
+ * parse: CSV text → validated rows in chunks, with in-file duplicates marked (first occurrence wins).
+ * The upload form already refused the whole-file faults it can see (workers/domain/csv-rows.ts
+ * checkFileShape); they are checked again here, where the whole file is read.
+ */
 export function parseStep(text: string): ParseResult {
-	const { headerSkipped, rows, tooManyRows } = parseBatchCsv(text);
+	const { headerSkipped, columnsProblem, rows, tooManyRows } = parseBatchCsv(text);
+	if (columnsProblem) return { ok: false, code: "FILE_COLUMNS", detail: columnsProblem };
 	if (tooManyRows || rows.length > MAX_ROWS) return { ok: false, code: "FILE_TOO_MANY_ROWS" };
 	if (rows.length === 0) return { ok: false, code: headerSkipped ? "FILE_NO_ROWS" : "FILE_EMPTY" };
 	const seen = new Set<string>();
@@ -57,7 +63,8 @@ export function parseStep(text: string): ParseResult {
 		} else {
 			const duplicate = seen.has(checked.idNo);
 			seen.add(checked.idNo);
-			const notes = checked.notes.length > 0 ? JSON.stringify(checked.notes) : null;
+			const noted = row.extraCells ? [...checked.notes, "EXTRA_CELLS" as const] : checked.notes;
+			const notes = noted.length > 0 ? JSON.stringify(noted) : null;
 			result = [row.rowNo, row.lineNo, maskIdNo(checked.idNo), checked.idNo, duplicate ? "DUPLICATE_IN_FILE" : null, notes];
 			if (!duplicate) contact = [row.rowNo, checked.idNo, checked.email, checked.mobile, checked.phone];
 		}

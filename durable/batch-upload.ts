@@ -21,7 +21,7 @@ import * as schema from "../schema/d1.ts";
 import { batches } from "../schema/d1.ts";
 import { BATCH_UPLOAD_MIGRATIONS } from "../schema/durable/batch-upload.ts";
 import { calendarDateToIso, taipeiToday } from "../workers/domain/roc-date.ts";
-import { FILE_REASONS, type FileReasonCode } from "../workers/domain/reasons.ts";
+import { FILE_REASONS, INTERNAL_FAILURE, type FileReasonCode } from "../workers/domain/reasons.ts";
 import { sendMail } from "../workers/mail/port.ts";
 import { clerkResultMail } from "../workers/services/batch-mail.ts";
 import { countResults, registerChunk } from "../workers/services/batch-sql.ts";
@@ -166,7 +166,7 @@ export class BatchUpload extends DurableObject<Env> {
 			.map((p) => p.text)
 			.join("");
 		const parsed = parseStep(text);
-		if (!parsed.ok) return this.#fail(s, parsed.code);
+		if (!parsed.ok) return this.#fail(s, parsed.code, parsed.detail);
 		await this.#db()
 			.update(batches)
 			.set({ status: "importing", totalRows: parsed.total, headerSkipped: parsed.headerSkipped, startedAt: s.started_at })
@@ -258,9 +258,9 @@ export class BatchUpload extends DurableObject<Env> {
 		return wave.opened + wave.superseded > 0;
 	}
 
-	/** A whole-file failure (入檔失敗): record the reason, keep nothing of the rows. */
-	async #fail(s: State, code: FileReasonCode | "INTERNAL"): Promise<void> {
-		const message = code === "INTERNAL" ? "系統處理失敗，請重新上傳。" : FILE_REASONS[code].message;
+	/** A whole-file failure (入檔失敗): record the reason (with its detail, e.g. which column is where), keep nothing of the rows. */
+	async #fail(s: State, code: FileReasonCode | "INTERNAL", detail?: string): Promise<void> {
+		const message = (code === "INTERNAL" ? INTERNAL_FAILURE.message : FILE_REASONS[code].message) + (detail ?? "");
 		const finishedAt = Date.now();
 		await this.#db()
 			.update(batches)

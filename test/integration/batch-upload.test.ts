@@ -195,23 +195,7 @@ describe("whole-file rules", () => {
 		expect(r.res.status).toBe(422);
 		expect(r.batches[0]).toMatchObject({ status: "failed", failureCode: "FILE_TOO_LARGE" });
 	});
-
-	it("fails a header-only file as 入檔失敗 and registers no one", async () => {
-		const r = await rejected("身分證號,電子郵件,行動電話,聯絡電話\r\n,,,,\r\n");
-		const batch = await runBatchToEnd(r.batchId ?? "");
-		expect(batch).toMatchObject({ status: "failed", failureCode: "FILE_NO_ROWS" });
-		expect(await rowsOf(batch.id)).toHaveLength(0);
-	});
-
-	it("fails a file of 100,001 rows without registering any of them", async () => {
-		const { unit, session, members } = await clerkWithRoster(1);
-		const line = `${members[0]},a@example.com.tw,0912345678,\n`;
-		const { batchId } = await uploadFile(session, unit.code, batchFileName(unit.code), line.repeat(100_001));
-		const batch = await runBatchToEnd(batchId ?? "");
-		expect(batch).toMatchObject({ status: "failed", failureCode: "FILE_TOO_MANY_ROWS" });
-		expect(await db.select().from(registrations).where(eq(registrations.unitCode, unit.code)).all()).toHaveLength(0);
-		expect(await rowsOf(batch.id)).toHaveLength(0);
-	});
+	// Header-only files and files over 100,000 rows: see batch-failure.test.ts (refused on the form).
 });
 
 describe("registrations across uploads", () => {

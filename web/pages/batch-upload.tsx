@@ -7,7 +7,8 @@ export type UploadFormValues = { unitCode: string; contactName: string; contactE
 type Props = {
 	person: SignedInPerson;
 	values: UploadFormValues;
-	error?: { code: FileReasonCode } | { message: string };
+	/** A refused file (detail: which column is where, for FILE_COLUMNS), or a form field's message. */
+	error?: { code: FileReasonCode; detail?: string } | { message: string };
 };
 
 function UploadError({ error }: { error: NonNullable<Props["error"]> }) {
@@ -18,6 +19,7 @@ function UploadError({ error }: { error: NonNullable<Props["error"]> }) {
 				<p>
 					<strong>入檔失敗：</strong>
 					{reason.message}
+					{error.detail ?? ""}
 				</p>
 				<p>{reason.fix}</p>
 			</div>

@@ -10,7 +10,8 @@ export function RulesPage() {
 				<li>檔案名稱：投保單位代號+年月日.CSV(例:1100010001050801.csv)。</li>
 				<li>檔案大小上限 10 MB，每檔最多 100,000 筆資料。</li>
 				<li>檔案編碼：Excel「CSV (逗號分隔)」(Big5) 或「CSV UTF-8 (逗號分隔)」皆可。</li>
-				<li>第一列若為標題列，系統會自動略過並於入檔記錄中註明。</li>
+				<li>第一列若為標題列，系統會自動略過並於入檔記錄中註明；標題列的欄位順序不符時，整份檔案不受理(FILE_COLUMNS)。</li>
+				<li>系統只讀取A至D欄；E欄以後有資料的列照常入檔，並於入檔記錄中註明該欄資料未入檔。</li>
 				<li>無需提供戶號；系統驗證為投保單位在保保險對象。</li>
 			</ul>
 			<FileExample />
@@ -23,8 +24,8 @@ export function RulesPage() {
 			<ReasonTable reasons={FILE_REASONS} />
 			<h2>單筆資料不入檔的原因</h2>
 			<ReasonTable reasons={ROW_REASONS} />
-			<h2>自動修正</h2>
-			<ReasonTable reasons={Object.fromEntries(Object.entries(ROW_NOTES).map(([k, v]) => [k, { ...v, fix: "Excel 會去掉行動電話開頭的0，系統自動補回並於入檔記錄中註明。" }]))} />
+			<h2>自動修正與附註</h2>
+			<ReasonTable reasons={ROW_NOTES} />
 		</section>
 	);
 }

@@ -1,8 +1,11 @@
 // Splits a decoded batch file into data rows (SPEC §2 "Columns"): 身分證號, 電子郵件, 行動電話, 聯絡電話.
 // Excel leaves ",,,," lines and a column-E note ("<第一列請勿上傳") behind; the seed's own example keeps
 // its header row although it says not to upload it. Cells come back raw: normalising is row-check's job.
+// Filled cells beyond column D are never dropped silently: the row says so (extraCells), and the log
+// notes that they were not imported.
 
 import Papa from "papaparse";
+import { readFirstRow, type FirstRow } from "./csv-columns.ts";
 
 export const MAX_ROWS = 100_000;
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -10,7 +13,7 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** Characters papaparse reads per chunk (at most this many records are in memory at once). */
 export const PARSE_CHUNK_CHARS = 256 * 1024;
 
-/** The four columns the file format defines; anything to the right is ignored. */
+/** The four columns the file format defines; filled cells to the right are noted, not imported. */
 const COLUMNS = 4;
 
 export type CsvRow = {
@@ -20,31 +23,22 @@ export type CsvRow = {
 	lineNo: number;
 	/** At most 4 raw cells; a short row keeps its length. */
 	cells: string[];
+	/** Set when a cell beyond column D holds something (those cells are not imported). */
+	extraCells?: true;
 };
 
 export type BatchCsv = {
 	headerSkipped: boolean;
+	/** Set when the header's columns are not in A–D order: where each column is (FILE_COLUMNS). */
+	columnsProblem: string | null;
 	rows: CsvRow[];
 	/** Parsing stopped after MAX_ROWS + 1 data rows: the file is over the limit (FILE_TOO_MANY_ROWS). */
 	tooManyRows: boolean;
 };
 
-const ID_NUMBER = /^[A-Za-z][0-9A-Da-d]\d{8}$/;
-const ID_HEADING = /身[分份]證|居留證|證號|\bid\b/i;
-const EMAIL_HEADING = /郵件|信箱|e-?mail/i;
-
-function norm(s: string): string {
-	return s.normalize("NFKC").trim();
-}
-
-/** Row 1 of the seed's example: "身分證號,電子郵件,行動電話,連絡電話(…),<第一列請勿上傳". */
+/** Row 1 of the seed's example: "身分證號,電子郵件,行動電話,連絡電話(…),<第一列請勿上傳" (see csv-columns.ts). */
 export function isHeaderRow(cells: readonly string[]): boolean {
-	const first = norm(cells[0] ?? "");
-	// A heading never holds an ID number or an address (columns pasted in the wrong order).
-	if (ID_NUMBER.test(first) || first.includes("@")) return false;
-	if (ID_HEADING.test(first)) return true;
-	const second = norm(cells[1] ?? "");
-	return EMAIL_HEADING.test(second) && !second.includes("@");
+	return readFirstRow(cells).kind === "header";
 }
 
 function isEmptyRow(cells: readonly string[]): boolean {
@@ -59,36 +53,16 @@ function lineBreaks(cell: string): number {
 	return n;
 }
 
-export function parseBatchCsv(input: string): BatchCsv {
-	// CRLF (Excel on Windows), LF and a lone CR (old Mac Excel) may even be mixed in one file; one form
-	// keeps papaparse from guessing and makes physical line numbers a count of LFs.
+/**
+ * Walks the file's records that hold something, with the physical line each starts on; `visit` answers
+ * false to stop. CRLF (Excel on Windows), LF and a lone CR (old Mac Excel) may even be mixed in one
+ * file; one form keeps papaparse from guessing and makes physical line numbers a count of LFs.
+ */
+function scanRecords(input: string, visit: (cells: string[], lineNo: number) => boolean): void {
 	const text = input.includes("\r") ? input.replace(/\r\n?/g, "\n") : input;
 	// Without a quote character no cell can hold a line break, so the per-cell scan is skipped.
 	const quoted = text.includes('"');
-	const rows: CsvRow[] = [];
-	let headerSkipped = false;
-	let seenContent = false;
 	let lineNo = 1;
-
-	/** Takes one parsed record; false once the file is over MAX_ROWS. */
-	function take(cells: string[]): boolean {
-		const startLine = lineNo;
-		lineNo++;
-		if (quoted) for (const cell of cells) lineNo += lineBreaks(cell);
-		if (isEmptyRow(cells)) return true;
-		if (!seenContent) {
-			seenContent = true;
-			if (isHeaderRow(cells)) {
-				headerSkipped = true;
-				return true;
-			}
-		}
-		const kept = cells.length > COLUMNS ? cells.slice(0, COLUMNS) : cells;
-		rows.push({ rowNo: rows.length + 1, lineNo: startLine, cells: kept });
-		return rows.length <= MAX_ROWS;
-	}
-
-	let tooManyRows = false;
 	Papa.parse<string[]>(text, {
 		delimiter: ",",
 		newline: "\n",
@@ -98,8 +72,11 @@ export function parseBatchCsv(input: string): BatchCsv {
 		chunkSize: PARSE_CHUNK_CHARS,
 		chunk: (result: Papa.ParseResult<string[]>, parser: Papa.Parser) => {
 			for (const cells of result.data) {
-				if (!take(cells)) {
-					tooManyRows = true;
+				const startLine = lineNo;
+				lineNo++;
+				if (quoted) for (const cell of cells) lineNo += lineBreaks(cell);
+				if (isEmptyRow(cells)) continue;
+				if (!visit(cells, startLine)) {
 					parser.abort();
 					return;
 				}
@@ -109,5 +86,87 @@ export function parseBatchCsv(input: string): BatchCsv {
 		// string in chunks synchronously, so this parse is over when the call returns.
 		complete: () => undefined,
 	});
-	return { headerSkipped, rows, tooManyRows };
+}
+
+export function parseBatchCsv(input: string): BatchCsv {
+	const rows: CsvRow[] = [];
+	let headerSkipped = false;
+	let columnsProblem: string | null = null;
+	let first = true;
+	let tooManyRows = false;
+	scanRecords(input, (cells, lineNo) => {
+		if (first) {
+			first = false;
+			const row1 = readFirstRow(cells);
+			if (row1.kind === "header") {
+				headerSkipped = true;
+				columnsProblem = row1.problem;
+				return true;
+			}
+		}
+		const row: CsvRow = { rowNo: rows.length + 1, lineNo, cells: cells.length > COLUMNS ? cells.slice(0, COLUMNS) : cells };
+		if (hasExtraCells(cells)) row.extraCells = true;
+		rows.push(row);
+		if (rows.length > MAX_ROWS) {
+			tooManyRows = true;
+			return false;
+		}
+		return true;
+	});
+	return { headerSkipped, columnsProblem, rows, tooManyRows };
+}
+
+function hasExtraCells(cells: readonly string[]): boolean {
+	for (let i = COLUMNS; i < cells.length; i++) if ((cells[i] ?? "").trim() !== "") return true;
+	return false;
+}
+
+export type FileShape =
+	| { ok: true }
+	| { ok: false; code: "FILE_EMPTY" | "FILE_NO_ROWS" | "FILE_TOO_MANY_ROWS" }
+	| { ok: false; code: "FILE_COLUMNS"; detail: string };
+
+/**
+ * The whole-file faults that show without checking the rows, for the upload form to answer at once
+ * (SPEC §2): no data rows, a header whose columns are out of order, more than MAX_ROWS data rows. Only
+ * the first records are parsed, unless the file has room for more than MAX_ROWS records (then Excel's
+ * trailing ,,,, lines may or may not make up the difference, and the records are counted).
+ */
+export function checkFileShape(text: string): FileShape {
+	const seen: { first: FirstRow | null; dataRows: number } = { first: null, dataRows: 0 };
+	scanRecords(text, (cells) => {
+		if (seen.first === null) {
+			seen.first = readFirstRow(cells);
+			if (seen.first.kind === "data") seen.dataRows++;
+		} else seen.dataRows++;
+		return seen.dataRows === 0;
+	});
+	const { first } = seen;
+	if (first === null) return { ok: false, code: "FILE_EMPTY" };
+	if (first.kind === "header" && first.problem) return { ok: false, code: "FILE_COLUMNS", detail: first.problem };
+	if (seen.dataRows === 0) return { ok: false, code: "FILE_NO_ROWS" };
+	const headerRows = first.kind === "header" ? 1 : 0;
+	if (recordsAtMost(text) - headerRows > MAX_ROWS && countRecords(text, MAX_ROWS + headerRows + 1) - headerRows > MAX_ROWS) {
+		return { ok: false, code: "FILE_TOO_MANY_ROWS" };
+	}
+	return { ok: true };
+}
+
+/** Records that hold something, counted up to `limit`. */
+function countRecords(text: string, limit: number): number {
+	let n = 0;
+	scanRecords(text, () => ++n < limit);
+	return n;
+}
+
+/** An upper bound on the records of a text: its lines (LF, CRLF or a lone CR each end one). */
+function recordsAtMost(text: string): number {
+	const breaks = occurrences(text, "\n") + occurrences(text, "\r") - occurrences(text, "\r\n");
+	return breaks + (/[\r\n]$/.test(text) ? 0 : 1);
+}
+
+function occurrences(text: string, what: string): number {
+	let n = 0;
+	for (let at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + what.length)) n++;
+	return n;
 }

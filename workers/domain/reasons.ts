@@ -48,11 +48,21 @@ export const FILE_REASONS = {
 	},
 	FILE_COLUMNS: {
 		message: "檔案欄位錯誤：欄位依序須為身分證號、電子郵件、行動電話、聯絡電話。",
-		fix: "請依範例檔的欄位順序製作檔案。",
+		fix: "請依範例檔將A至D欄依序排為身分證號、電子郵件、行動電話、聯絡電話；其他欄位(如姓名)請刪除，或移到E欄以後(不入檔)。",
 	},
 } as const satisfies Record<string, { message: string; fix: string }>;
 
 export type FileReasonCode = keyof typeof FILE_REASONS;
+
+export function isFileReasonCode(code: string): code is FileReasonCode {
+	return Object.hasOwn(FILE_REASONS, code);
+}
+
+/** A batch the pipeline gave up on after repeated errors (not the file's fault): 入檔失敗 all the same. */
+export const INTERNAL_FAILURE = {
+	message: "系統處理失敗，請重新上傳。",
+	fix: "請將同一檔案重新上傳；已在本次完成入檔者會重新寄送認證信，不會重複註冊。若仍失敗，請電洽本署免付費服務電話：0800-030598。",
+} as const;
 
 export const ROW_REASONS = {
 	ID_INVALID: {
@@ -95,9 +105,11 @@ export const ROW_SUCCESSES = {
 
 export type RowSuccessCode = keyof typeof ROW_SUCCESSES;
 
-/** Notes attached to a row that went in after a repair. */
+/** Notes attached to a row that went in after a repair, or with something left out. */
 export const ROW_NOTES = {
-	MOBILE_REPAIRED: { message: "行動電話補回開頭0" },
-} as const;
+	MOBILE_REPAIRED: { message: "行動電話補回開頭0", fix: "Excel 會去掉行動電話開頭的0，系統自動補回並於入檔記錄中註明。" },
+	FULL_WIDTH_REPAIRED: { message: "全形字元已轉為半形", fix: "以中文輸入法輸入的全形英數字(如Ａ１２３)，系統自動轉為半形並於入檔記錄中註明。" },
+	EXTRA_CELLS: { message: "E欄以後的資料未入檔", fix: "檔案只讀取A至D欄；E欄以後有資料的列照常入檔，並於入檔記錄中註明該列E欄以後的資料未入檔。" },
+} as const satisfies Record<string, { message: string; fix: string }>;
 
 export type RowNoteCode = keyof typeof ROW_NOTES;

@@ -16,6 +16,12 @@ export type CheckedRow =
 	// idNo is the normalised cell as typed (possibly invalid or empty), so callers can mask it in the log.
 	| { ok: false; idNo: string; code: RowReasonCode };
 
+/**
+ * Full-width forms of ASCII (Ａ１２３, ＠, －) as a zh-TW IME types them. NFKC makes them half-width
+ * (normalize.ts); the row then goes in with a note, as a repaired mobile does.
+ */
+const FULL_WIDTH = /[\uFF01-\uFF5E]/;
+
 /** Columns in order 身分證號, 電子郵件, 行動電話, 聯絡電話; missing trailing cells count as empty. */
 export function checkRowFormat(cells: readonly string[]): CheckedRow {
 	const idNo = normalizeIdNo(cells[0] ?? "");
@@ -27,6 +33,7 @@ export function checkRowFormat(cells: readonly string[]): CheckedRow {
 	const mobile = parseMobile(cells[2] ?? "");
 	if (!mobile.ok) return { ok: false, idNo, code: "MOBILE_INVALID" };
 	const notes: RowNoteCode[] = mobile.repaired ? ["MOBILE_REPAIRED"] : [];
+	if (cells.slice(0, 4).some((cell) => FULL_WIDTH.test(cell))) notes.push("FULL_WIDTH_REPAIRED");
 
 	const phoneCell = normalizeCell(cells[3] ?? "");
 	let phone: string | null = null;

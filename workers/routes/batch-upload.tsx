@@ -87,7 +87,8 @@ export const batchUploadRoutes = new Hono<AppEnv>()
 			});
 			if (!outcome.ok) {
 				c.status(422);
-				return c.render(<UploadPage person={person} values={values} error={{ code: outcome.code }} />, {
+				const error = outcome.detail ? { code: outcome.code, detail: outcome.detail } : { code: outcome.code };
+				return c.render(<UploadPage person={person} values={values} error={error} />, {
 					title: "健保卡註冊申請整批資料上傳",
 					scripts: ["batch-upload.js"],
 				});

@@ -3,7 +3,7 @@
 // attachment resolver uses these too; routes check visibility with getVisibleBatch first.
 import { and, asc, eq, gt } from "drizzle-orm";
 import { batchRows, batches } from "../../schema/d1.ts";
-import { FILE_REASONS, type FileReasonCode } from "../domain/reasons.ts";
+import { FILE_REASONS, isFileReasonCode } from "../domain/reasons.ts";
 import {
 	BOM,
 	batchLogFileName,
@@ -80,11 +80,7 @@ function countRows(rows: readonly ResultRow[]): { total: number; success: number
 function failureText(batch: Batch): string {
 	if (batch.failureMessage) return batch.failureMessage;
 	const code = batch.failureCode;
-	return code !== null && isFileReason(code) ? FILE_REASONS[code].message : "檔案無法入檔。";
-}
-
-function isFileReason(code: string): code is FileReasonCode {
-	return Object.hasOwn(FILE_REASONS, code);
+	return code !== null && isFileReasonCode(code) ? FILE_REASONS[code].message : "檔案無法入檔。";
 }
 
 /** Whether a batch has its files (log, result CSV): every batch has, once it left 已上傳,等待入檔. */

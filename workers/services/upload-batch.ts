@@ -1,13 +1,14 @@
-// Upload a batch (SPEC §2–3): check the whole-file rules that need no parsing, store the batch
-// record and hand the text to the batch's Durable Object, then answer at once. A rejected file
-// leaves only its rejection record (status 入檔失敗 with the reason), never a row.
+// Upload a batch (SPEC §2–3): check the whole-file rules that need no row checks (name, size,
+// encoding, and the file's shape: no data rows, columns out of order, more than 100,000 rows), store
+// the batch record and hand the text to the batch's Durable Object, then answer at once. A rejected
+// file leaves only its rejection record (status 入檔失敗 with the reason), never a row.
 import { eq } from "drizzle-orm";
 import { batches } from "../../schema/d1.ts";
 import { decodeCsvBytes } from "../domain/csv-decode.ts";
-import { MAX_FILE_BYTES } from "../domain/csv-rows.ts";
+import { checkFileShape, MAX_FILE_BYTES } from "../domain/csv-rows.ts";
 import { baseName, parseBatchFileName } from "../domain/file-name.ts";
 import { maskIdNo } from "../domain/mask.ts";
-import { FILE_REASONS, type FileReasonCode } from "../domain/reasons.ts";
+import { FILE_REASONS, INTERNAL_FAILURE, type FileReasonCode } from "../domain/reasons.ts";
 import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { randomToken } from "../lib/crypto.ts";
@@ -22,15 +23,26 @@ export type UploadInput = {
 	bytes: Uint8Array;
 };
 
-export type UploadOutcome = { ok: true; batchId: string } | { ok: false; batchId: string; code: FileReasonCode };
+/** A refused file: its reason code, and for FILE_COLUMNS which column is where. */
+export type FileRejection = { code: FileReasonCode; detail?: string };
 
-function fileRejection(input: UploadInput, unitCode: string, now: number): FileReasonCode | { text: string; encoding: string } {
-	if (input.bytes.byteLength > MAX_FILE_BYTES) return "FILE_TOO_LARGE";
+export type UploadOutcome = { ok: true; batchId: string } | ({ ok: false; batchId: string } & FileRejection);
+
+function fileRejection(input: UploadInput, unitCode: string, now: number): { rejected: FileRejection } | { text: string; encoding: string } {
+	if (input.bytes.byteLength > MAX_FILE_BYTES) return { rejected: { code: "FILE_TOO_LARGE" } };
 	const name = parseBatchFileName(input.fileName, unitCode, now);
-	if (!name.ok) return name.code;
+	if (!name.ok) return { rejected: { code: name.code } };
 	const decoded = decodeCsvBytes(input.bytes);
-	if (!decoded.ok) return decoded.code;
+	if (!decoded.ok) return { rejected: { code: decoded.code } };
+	const shape = checkFileShape(decoded.text);
+	if (!shape.ok) return { rejected: "detail" in shape ? { code: shape.code, detail: shape.detail } : { code: shape.code } };
 	return { text: decoded.text, encoding: decoded.encoding };
+}
+
+/** The stored and shown reason of a refused file: the code's message, then the detail when there is one. */
+export function rejectionMessage(rejection: FileRejection): string {
+	const { message } = FILE_REASONS[rejection.code];
+	return rejection.detail ? `${message}${rejection.detail}` : message;
 }
 
 export async function uploadBatch(
@@ -56,16 +68,17 @@ export async function uploadBatch(
 		uploadedAt: now,
 	};
 	const checked = fileRejection({ ...input, fileName }, unit.code, now);
-	if (typeof checked === "string") {
+	if ("rejected" in checked) {
+		const { rejected } = checked;
 		await db.insert(batches).values({
 			...record,
 			status: "failed",
-			failureCode: checked,
-			failureMessage: FILE_REASONS[checked].message,
+			failureCode: rejected.code,
+			failureMessage: rejectionMessage(rejected),
 			finishedAt: now,
 		});
-		await audit(db, { actor: maskIdNo(person.idNo), unitCode: unit.code, action: "batch.upload.rejected", target: batchId, detail: checked });
-		return { ok: false, batchId, code: checked };
+		await audit(db, { actor: maskIdNo(person.idNo), unitCode: unit.code, action: "batch.upload.rejected", target: batchId, detail: rejected.code });
+		return { ok: false, batchId, ...rejected };
 	}
 	await db.insert(batches).values({ ...record, status: "queued", encoding: checked.encoding });
 	await audit(db, { actor: maskIdNo(person.idNo), unitCode: unit.code, action: "batch.upload", target: batchId, detail: fileName });
@@ -81,7 +94,7 @@ export async function uploadBatch(
 		// The object never got the file: say so on the record rather than leave it waiting forever.
 		await db
 			.update(batches)
-			.set({ status: "failed", failureCode: "INTERNAL", failureMessage: "系統處理失敗，請重新上傳。", finishedAt: Date.now() })
+			.set({ status: "failed", failureCode: "INTERNAL", failureMessage: INTERNAL_FAILURE.message, finishedAt: Date.now() })
 			.where(eq(batches.id, batchId));
 		throw err;
 	}

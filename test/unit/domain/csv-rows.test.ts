@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isHeaderRow, MAX_FILE_BYTES, MAX_ROWS, PARSE_CHUNK_CHARS, parseBatchCsv } from "../../../workers/domain/csv-rows.ts";
+import { checkFileShape, isHeaderRow, MAX_FILE_BYTES, MAX_ROWS, PARSE_CHUNK_CHARS, parseBatchCsv } from "../../../workers/domain/csv-rows.ts";
 
 const HEADER = "身分證號,電子郵件,行動電話,連絡電話(區碼以-隔開,分機以#隔開),<第一列請勿上傳";
 const ROW = "Z987654321,Z987654321@eg.com.tw,0912345678,03-1234567#123";
@@ -10,6 +10,7 @@ describe("reading the rows of a batch file", () => {
 		const quotedHeader = '身分證號,電子郵件,行動電話,"連絡電話(區碼以-隔開,分機以#隔開)",<第一列請勿上傳';
 		expect(parseBatchCsv(`${quotedHeader}\r\n${ROW},\r\n`)).toEqual({
 			headerSkipped: true,
+			columnsProblem: null,
 			tooManyRows: false,
 			rows: [{ rowNo: 1, lineNo: 2, cells: CELLS }],
 		});
@@ -25,8 +26,8 @@ describe("reading the rows of a batch file", () => {
 	});
 
 	it("reports a header-only file as having no rows", () => {
-		expect(parseBatchCsv(`${HEADER}\r\n,,,,\r\n`)).toEqual({ headerSkipped: true, tooManyRows: false, rows: [] });
-		expect(parseBatchCsv("身分證號,電子郵件,行動電話,聯絡電話")).toEqual({ headerSkipped: true, tooManyRows: false, rows: [] });
+		expect(parseBatchCsv(`${HEADER}\r\n,,,,\r\n`)).toEqual({ headerSkipped: true, columnsProblem: null, tooManyRows: false, rows: [] });
+		expect(parseBatchCsv("身分證號,電子郵件,行動電話,聯絡電話")).toEqual({ headerSkipped: true, columnsProblem: null, tooManyRows: false, rows: [] });
 	});
 
 	it("reads LF, CRLF and lone-CR line ends alike", () => {
@@ -63,9 +64,13 @@ describe("reading the rows of a batch file", () => {
 		expect(r.rows).toEqual([{ rowNo: 1, lineNo: 4, cells: CELLS }]);
 	});
 
-	it("keeps only the four defined columns and ignores notes in column E", () => {
-		const r = parseBatchCsv(`${ROW},<第一列請勿上傳,more,text\r\n`);
-		expect(r.rows[0]?.cells).toEqual(CELLS);
+	it("keeps the four defined columns and marks a row with filled cells beyond column D, never dropping them silently", () => {
+		const r = parseBatchCsv(`${ROW},王小明,more,text\r\n${ROW},,,\r\n${ROW}, \r\n`);
+		expect(r.rows.map((row) => [row.cells, row.extraCells])).toEqual([
+			[CELLS, true],
+			[CELLS, undefined],
+			[CELLS, undefined],
+		]);
 	});
 
 	it("keeps a short row short so missing columns can be told apart", () => {
@@ -91,7 +96,7 @@ describe("reading the rows of a batch file", () => {
 	});
 
 	it("reads an empty text as no rows", () => {
-		expect(parseBatchCsv("")).toEqual({ headerSkipped: false, tooManyRows: false, rows: [] });
+		expect(parseBatchCsv("")).toEqual({ headerSkipped: false, columnsProblem: null, tooManyRows: false, rows: [] });
 	});
 });
 
@@ -170,5 +175,27 @@ describe("reading in chunks", () => {
 		const filler = "A123456789,a@b.tw,0911111111,02-12345678\n";
 		const r = parseBatchCsv(filler.repeat(Math.ceil((PARSE_CHUNK_CHARS * 3) / filler.length)));
 		expect(r.rows.every((row) => row.cells.join(",") === filler.trimEnd())).toBe(true);
+	});
+});
+
+describe("the whole-file faults the upload form answers at once", () => {
+	it("finds no data rows under a header, and nothing at all in a file of ,,,, lines", () => {
+		expect(checkFileShape(`${HEADER}\r\n,,,,\r\n,,,,\r\n`)).toEqual({ ok: false, code: "FILE_NO_ROWS" });
+		expect(checkFileShape(",,,,\r\n , ,\r\n")).toEqual({ ok: false, code: "FILE_EMPTY" });
+		expect(checkFileShape(`${HEADER}\r\n${ROW}\r\n`)).toEqual({ ok: true });
+		expect(checkFileShape(`${ROW}\r\n`)).toEqual({ ok: true });
+	});
+
+	it("refuses a header in another order as FILE_COLUMNS with which column is where", () => {
+		expect(checkFileShape(`行動電話,身分證號,電子郵件,聯絡電話\r\n${ROW}\r\n`)).toMatchObject({ ok: false, code: "FILE_COLUMNS", detail: expect.stringContaining("「身分證號」在B欄(應在A欄)") });
+	});
+
+	it("counts data rows exactly near the limit: Excel's trailing ,,,, lines do not count", () => {
+		const rows = (n: number) => `${ROW}\r\n`.repeat(n);
+		expect(checkFileShape(`${HEADER}\r\n${rows(MAX_ROWS)}${",,,,\r\n".repeat(10)}`)).toEqual({ ok: true });
+		expect(checkFileShape(`${rows(MAX_ROWS)}`)).toEqual({ ok: true });
+		expect(checkFileShape(`${HEADER}\r\n${rows(MAX_ROWS + 1)}`)).toEqual({ ok: false, code: "FILE_TOO_MANY_ROWS" });
+		expect(checkFileShape(`${rows(MAX_ROWS + 1)}`)).toEqual({ ok: false, code: "FILE_TOO_MANY_ROWS" });
+		expect(checkFileShape(`${rows(MAX_ROWS)}\r${ROW}`)).toEqual({ ok: false, code: "FILE_TOO_MANY_ROWS" });
 	});
 });

@@ -28,15 +28,19 @@ describe("checkRowFormat", () => {
 		expect(checkRowFormat([ID, EMAIL, MOBILE, "", "", "", ""])).toMatchObject({ ok: true, phone: null });
 	});
 
-	it("normalises every cell: full-width, padding, lower-case ID, domain case, phone format", () => {
+	it("normalises every cell: full-width (noted), padding, lower-case ID, domain case, phone format", () => {
 		expect(checkRowFormat(["\u3000ａ１２３４５６７８９ ", " A123@Example.COM.TW ", "０９１２－３４５－６７８", "(02)2345-6789"])).toEqual({
 			ok: true,
 			idNo: ID,
 			email: "A123@example.com.tw",
 			mobile: MOBILE,
 			phone: "02-23456789",
-			notes: [],
+			notes: ["FULL_WIDTH_REPAIRED"],
 		});
+	});
+
+	it("notes no repair for half-width cells with padding or an ideographic space around them", () => {
+		expect(checkRowFormat(["\u3000a123456789 ", " A123@Example.COM.TW ", "0912-345-678", "(02)2345-6789"])).toMatchObject({ ok: true, notes: [] });
 	});
 
 	it("accepts old and new resident numbers", () => {
