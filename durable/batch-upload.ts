@@ -5,7 +5,9 @@
 // file) and inside register's transaction (roster, registrations: see batch-upload.steps.ts). The
 // batch is 入檔完畢 for the clerk when notify ends (its rows are in and the clerk is mailed); verify
 // then hands the registrants to verification, opens their windows and sends their mails, one bounded
-// wave per alarm invocation, before the object is done. The step and its
+// wave per alarm invocation, before the object is done. A batch that fails (入檔失敗: a whole-file
+// fault found by parse, or a step that kept throwing) goes through notify too — with its failure code
+// in the state row — so its clerk is mailed as surely as after 入檔完畢, then ends as failed. The step and its
 // cursor are one persisted row, written before the side effects of the next chunk, and every side
 // effect is idempotent (see workers/services/batch-sql.ts and verification.ts), so if the runtime dies
 // anywhere the alarm resumes where it stopped: no row is registered twice, the clerk gets one mail,
@@ -23,7 +25,7 @@ import { BATCH_UPLOAD_MIGRATIONS } from "../schema/durable/batch-upload.ts";
 import { calendarDateToIso, taipeiToday } from "../workers/domain/roc-date.ts";
 import { FILE_REASONS, INTERNAL_FAILURE, type FileReasonCode } from "../workers/domain/reasons.ts";
 import { sendMail } from "../workers/mail/port.ts";
-import { clerkResultMail } from "../workers/services/batch-mail.ts";
+import { clerkFailureMail, clerkResultMail } from "../workers/services/batch-mail.ts";
 import { countResults, registerChunk } from "../workers/services/batch-sql.ts";
 import { newTicketKey, openWindowsWave, waveSize } from "../workers/services/verification.ts";
 import { countBatchesOpening, queueHandoffs } from "../workers/services/verification-sql.ts";
@@ -117,11 +119,16 @@ export class BatchUpload extends DurableObject<Env> {
 				await this.ctx.storage.setAlarm(Date.now() + VERIFY_BACKOFF_MS);
 				return;
 			}
+			if (state.step === "notify" && state.failure_code !== null) {
+				// The failure mail would not go out: the batch ends anyway; the mail stays queued in the
+				// outbox, which the daily job delivers (deliverQueued).
+				this.#sql.exec("UPDATE state SET step = 'failed'");
+				return;
+			}
 			await this.#fail(state, "INTERNAL");
-			return;
 		}
 		const deadline = Date.now() + ALARM_BUDGET_MS;
-		let s: State | null = state;
+		let s: State | null = this.#state();
 		let next = Date.now();
 		while (s && s.step !== "done" && s.step !== "failed" && Date.now() < deadline) {
 			if (s.step === "verify") {
@@ -206,8 +213,9 @@ export class BatchUpload extends DurableObject<Env> {
 		this.ctx.storage.transactionSync(() => this.#nextChunk(s, "notify"));
 	}
 
-	/** The batch's end for the clerk: exact counts, 入檔完畢 and the result mail (once). */
+	/** The batch's end for the clerk: exact counts, 入檔完畢 and the result mail (once); or 入檔失敗's mail. */
 	async #notify(s: State): Promise<void> {
+		if (s.failure_code !== null) return this.#notifyFailure(s);
 		// Fix the end time once, so the log and its file name are the same on every replay; it is in
 		// D1 before the mail renders the log attachment.
 		const finishedAt = s.finished_at ?? Date.now();
@@ -221,7 +229,7 @@ export class BatchUpload extends DurableObject<Env> {
 			.returning()
 			.get();
 		if (batch) {
-			const mail = await sendMail(this.env, db, await clerkResultMail(db, batch, counts));
+			const mail = await sendMail(this.env, db, await clerkResultMail(db, batch, counts, this.env.APP_ORIGIN));
 			// A provider hiccup leaves the mail queued: throw so the alarm retries with back-off,
 			// rather than call the batch done before its clerk was told.
 			if (mail.status === "queued") throw new Error("clerk result mail is still queued; retrying");
@@ -258,7 +266,10 @@ export class BatchUpload extends DurableObject<Env> {
 		return wave.opened + wave.superseded > 0;
 	}
 
-	/** A whole-file failure (入檔失敗): record the reason (with its detail, e.g. which column is where), keep nothing of the rows. */
+	/**
+	 * 入檔失敗: record the reason (with its detail, e.g. which column is where) in D1, keep nothing of
+	 * the file, and go on to notify with the failure code set, which mails the clerk.
+	 */
 	async #fail(s: State, code: FileReasonCode | "INTERNAL", detail?: string): Promise<void> {
 		const message = (code === "INTERNAL" ? INTERNAL_FAILURE.message : FILE_REASONS[code].message) + (detail ?? "");
 		const finishedAt = Date.now();
@@ -269,8 +280,19 @@ export class BatchUpload extends DurableObject<Env> {
 		this.ctx.storage.transactionSync(() => {
 			this.#sql.exec("DELETE FROM file_parts");
 			this.#sql.exec("DELETE FROM chunks");
-			this.#sql.exec("UPDATE state SET step = 'failed', failure_code = ?, finished_at = ?", code, finishedAt);
+			this.#sql.exec("UPDATE state SET step = 'notify', cursor = 0, failure_code = ?, finished_at = ?", code, finishedAt);
 		});
+	}
+
+	/** The clerk's 入檔失敗 mail (once: the same key as the result mail), then the object is through. */
+	async #notifyFailure(s: State): Promise<void> {
+		const db = this.#db();
+		const batch = await db.select().from(batches).where(eq(batches.id, s.batch_id)).get();
+		if (batch) {
+			const mail = await sendMail(this.env, db, await clerkFailureMail(db, batch));
+			if (mail.status === "queued") throw new Error("clerk failure mail is still queued; retrying");
+		}
+		this.#sql.exec("UPDATE state SET step = 'failed'");
 	}
 
 	#nextChunk(s: State, nextStep: Step): void {

@@ -1,8 +1,8 @@
-// The column layout of an uploaded file and what the log says of rows it changed or left partly out
-// (SPEC §2 "Columns").
+// The column layout of an uploaded file, what the log says of rows it changed or left partly out
+// (SPEC §2 "Columns"), and one e-mail rule for the contact's and the registrants' addresses.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { batchRows, batches, registrations } from "../../schema/d1.ts";
+import { batchRows, batches, mailOutbox, registrations } from "../../schema/d1.ts";
 import { batchLogFile } from "../../workers/services/batch-results.ts";
 import { batchFileName, enroll, freshIdNo, makeStaff, makeUnit, runBatchToEnd, signIn, testDb, uploadFile } from "../fixtures/index.ts";
 
@@ -89,5 +89,21 @@ describe("what the log says of a row the import changed or left partly out", () 
 		expect(log).toContain(`第1筆資料:${a.slice(0, 6)}****,註冊成功,已寄送認證信(全形字元已轉為半形)`);
 		expect(log).toContain(`第2筆資料:${b.slice(0, 6)}****,註冊成功,已寄送認證信(行動電話補回開頭0)`);
 		expect((await db.select().from(registrations).where(eq(registrations.idNo, a)).get())?.email).toBe("a@example.com.tw");
+	});
+});
+
+describe("one e-mail rule", () => {
+	it("mails the contact at the address as typed with only its domain lower-cased, like a registrant's", async () => {
+		const { unit, session, members } = await clerkWithRoster(1);
+		const [a] = members as [string];
+		const { batchId } = await uploadFile(session, unit.code, batchFileName(unit.code), `${a},Wang.Ming@Example.COM.TW,0912345678,\r\n`, {
+			name: "王承辦",
+			email: "Wang.Clerk@Unit.Example.TW",
+		});
+		const batch = await runBatchToEnd(batchId ?? "");
+		expect(batch.contactEmail).toBe("Wang.Clerk@unit.example.tw");
+		const mail = await db.select().from(mailOutbox).where(eq(mailOutbox.idempotencyKey, `batch-result:${batch.id}`)).get();
+		expect(JSON.parse(mail?.to ?? "[]")).toContain("Wang.Clerk@unit.example.tw");
+		expect((await db.select().from(registrations).where(eq(registrations.idNo, a)).get())?.email).toBe("Wang.Ming@example.com.tw");
 	});
 });
