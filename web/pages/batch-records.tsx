@@ -89,12 +89,13 @@ function countText(row: BatchRecord, n: number): string {
 
 /**
  * 註冊者狀態 (beyond the seed, SPEC §5): the upload's registrants 待認證 / 已認證 / 已逾期 (a registrant who has
- * not confirmed within the 5 days). Known once the batch has ended.
+ * not confirmed within the 5 days), and 已轉至較新上傳 for those a newer upload registered again (they
+ * count there). Known once the batch has ended.
  */
 function RegistrantsCell({ row }: { row: BatchRecord }) {
 	if (row.status !== "done") return <>-</>;
-	const { pending, verified, expired } = row.registrants;
-	return <>{`待認證 ${pending} / 已認證 ${verified} / 已逾期 ${expired}`}</>;
+	const { pending, verified, expired, moved } = row.registrants;
+	return <>{`待認證 ${pending} / 已認證 ${verified} / 已逾期 ${expired}${moved > 0 ? ` / 已轉至較新上傳 ${moved}` : ""}`}</>;
 }
 
 function Pager({ form, result }: { form: RecordsForm; result: RecordsResult }) {

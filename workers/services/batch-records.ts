@@ -37,8 +37,13 @@ export type RecordsQuery = {
 
 type Batch = typeof batches.$inferSelect;
 
-/** Per upload, its registrants by where their verification stands (SPEC §5: beyond the seed). */
-export type RegistrantCounts = Record<RegistrationStatus, number>;
+/**
+ * Per upload, its registrants by where their verification stands (SPEC §5: beyond the seed); `moved`:
+ * those a newer upload of the unit registered again (已轉至較新上傳), who count under that one.
+ */
+export type RegistrantCounts = Record<RegistrationStatus | "moved", number>;
+
+const NO_REGISTRANTS: RegistrantCounts = { pending: 0, verified: 0, expired: 0, moved: 0 };
 
 /** What the records table shows of an upload: no uploader ID, no contact e-mail. */
 export type BatchRecord = Pick<
@@ -133,19 +138,22 @@ export async function listBatches(
 		.offset((page - 1) * PAGE_SIZE)
 		.all();
 	const counts = await registrantCounts(db, rows.map((r) => r.id), nowMs);
-	return { total, page, pages, rows: rows.map((r) => ({ ...r, registrants: counts.get(r.id) ?? { pending: 0, verified: 0, expired: 0 } })) };
+	return { total, page, pages, rows: rows.map((r) => ({ ...r, registrants: counts.get(r.id) ?? { ...NO_REGISTRANTS } })) };
 }
 
 /**
  * The registrants of each batch (its verification hand-offs) by their registration's status now, in one
- * query for a page of batches (PAGE_SIZE ids: well under D1's 100 bound parameters). A registration still
- * pending whose current ticket has run out counts as expired, as 重寄認證信 shows it, before its window's
- * alarm has marked it. A person registered again by a later upload counts in both uploads.
+ * query for a page of batches (PAGE_SIZE ids: well under D1's 100 bound parameters). A registrant counts
+ * under the upload that issued their current mail — the registration's own batch; an older upload of the
+ * same person counts them as moved (已轉至較新上傳), so a unit's 7 pending people never read as 21. A
+ * registration still pending whose current ticket has run out counts as expired, as 重寄認證信 shows it,
+ * before its window's alarm has marked it.
  */
 async function registrantCounts(db: Db, batchIds: readonly string[], nowMs: number): Promise<Map<string, RegistrantCounts>> {
 	const out = new Map<string, RegistrantCounts>();
 	if (batchIds.length === 0) return out;
-	const status = sql<RegistrationStatus>`CASE WHEN ${registrations.status} = 'pending' AND ${verificationTickets.expiresAt} <= ${nowMs} THEN 'expired' ELSE ${registrations.status} END`;
+	const status = sql<RegistrationStatus | "moved">`CASE WHEN ${registrations.batchId} IS NOT ${verificationHandoffs.batchId} THEN 'moved'
+		WHEN ${registrations.status} = 'pending' AND ${verificationTickets.expiresAt} <= ${nowMs} THEN 'expired' ELSE ${registrations.status} END`;
 	const rows = await db
 		.select({ batchId: verificationHandoffs.batchId, status, n: count() })
 		.from(verificationHandoffs)
@@ -155,7 +163,7 @@ async function registrantCounts(db: Db, batchIds: readonly string[], nowMs: numb
 		.groupBy(verificationHandoffs.batchId, status)
 		.all();
 	for (const r of rows) {
-		const counts = out.get(r.batchId) ?? { pending: 0, verified: 0, expired: 0 };
+		const counts = out.get(r.batchId) ?? { ...NO_REGISTRANTS };
 		counts[r.status] += r.n;
 		out.set(r.batchId, counts);
 	}
