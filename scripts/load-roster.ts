@@ -1,17 +1,16 @@
 // npm run roster:load -- <file.csv> [--url http://127.0.0.1:8787]
-// Posts an insured-member roster (header unit_code,id_no,name,enrolled_on,withdrawn_on) to the operator
-// feed, POST /api/operator/roster. The token comes from $OPERATOR_TOKEN, else from .dev.vars. Exits 1
-// when the file was refused or any row failed, so a scheduler notices.
+// Posts an insured-member roster (header unit_code,id_no,name,enrolled_on,withdrawn_on or NHI's
+// 投保單位代號,身分證號,姓名,加保日期,退保日期) to the operator feed, POST /api/operator/roster, and prints
+// every failed row (scripts/lib/roster-report.ts). The token comes from $OPERATOR_TOKEN, else from
+// .dev.vars. Exits 1 when the file was refused or any row failed, so a scheduler notices.
 
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { rosterReport } from "./lib/roster-report.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const DEFAULT_URL = "http://127.0.0.1:8787";
-
-type RowError = { line: number; code: string; message: string };
-type Summary = { received: number; upserted: number; failed: number; errors: RowError[] };
 
 function operatorToken(): string {
 	const fromEnv = process.env.OPERATOR_TOKEN;
@@ -24,10 +23,6 @@ function operatorToken(): string {
 		}
 	}
 	throw new Error("OPERATOR_TOKEN is not set (environment or .dev.vars).");
-}
-
-function isSummary(v: unknown): v is Summary {
-	return typeof v === "object" && v !== null && "received" in v && "upserted" in v && "failed" in v && "errors" in v && Array.isArray(v.errors);
 }
 
 async function main(): Promise<number> {
@@ -54,13 +49,10 @@ async function main(): Promise<number> {
 		return 1;
 	}
 	const payload: unknown = await res.json().catch(() => null);
-	if (!res.ok || !isSummary(payload)) {
-		console.error(`Refused: HTTP ${res.status}`, payload === null ? "" : JSON.stringify(payload));
-		return 1;
-	}
-	console.log(JSON.stringify({ received: payload.received, upserted: payload.upserted, failed: payload.failed }));
-	for (const e of payload.errors) console.log(`  第${e.line}行 ${e.code}: ${e.message}`);
-	return payload.failed > 0 ? 1 : 0;
+	const report = rosterReport(res.status, payload);
+	for (const line of report.stderr) console.error(line);
+	for (const line of report.stdout) console.log(line);
+	return report.exitCode;
 }
 
 try {

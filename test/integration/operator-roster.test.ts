@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { roster } from "../../schema/d1.ts";
 import { newApp } from "../../workers/app.tsx";
+import { rosterReport } from "../../scripts/lib/roster-report.ts";
 import { freshIdNo, makeUnit, testDb } from "../fixtures/index.ts";
 
 const db = testDb();
@@ -79,7 +80,7 @@ describe("POST /api/operator/roster", () => {
 		expect(result).toMatchObject({ received: 4, upserted: 1, failed: 3 });
 		expect(result.errors).toEqual([
 			{ line: 2, code: "ID_INVALID", message: "身分證號 A12345**** 格式或檢查碼錯誤。" },
-			{ line: 4, code: "ENROLLED_INVALID", message: "投保日期 enrolled_on 須為存在的日期，格式 yyyy-mm-dd。" },
+			{ line: 4, code: "ENROLLED_INVALID", message: "加保日期(enrolled_on)須為存在的日期，格式 yyyy-mm-dd 或民國年月日 yyyMMdd(如 1100101)。" },
 			{ line: 5, code: "UNIT_UNKNOWN", message: "查無投保單位代號 888888888。" },
 		]);
 		expect((await rosterOf(unit.code)).map((r) => r.idNo)).toEqual([good]);
@@ -96,5 +97,50 @@ describe("POST /api/operator/roster", () => {
 		expect(notUtf8.status).toBe(400);
 		expect(await notUtf8.json()).toMatchObject({ error: { code: "BAD_REQUEST", message: "名冊檔須為 UTF-8 編碼的 CSV 檔。" } });
 		expect(await rosterOf(unit.code)).toEqual([]);
+	});
+
+	it("loads a roster in NHI's own terms: Chinese headers and ROC yyyMMdd dates, stored as ISO dates", async () => {
+		const unit = await makeUnit(db);
+		const [a, b, c] = [freshIdNo("A", "1"), freshIdNo("B", "2"), freshIdNo("E", "1")];
+		const file = [
+			"投保單位代號,身分證號,姓名,加保日期,退保日期",
+			`${unit.code},${a},陳志明,1100101,`,
+			`${unit.code},${b},林雅婷,1040701,1141231`,
+			// Excel drops the leading 0 of a date before 民國100年; ISO still works beside ROC.
+			`${unit.code},${c},黃俊傑,990301,2025-06-30`,
+		].join("\r\n");
+
+		expect(await summary(await postRoster(file))).toEqual({ received: 3, upserted: 3, failed: 0, errors: [] });
+		const loaded = await rosterOf(unit.code);
+		expect(Object.fromEntries(loaded.map((r) => [r.idNo, [r.enrolledOn, r.withdrawnOn]]))).toEqual({
+			[a]: ["2021-01-01", null],
+			[b]: ["2015-07-01", "2025-12-31"],
+			[c]: ["2010-03-01", "2025-06-30"],
+		});
+	});
+
+	it("answers 422 when every row fails, loads nothing, and roster:load prints each failed row", async () => {
+		const unit = await makeUnit(db);
+		const file = [HEADER, `${unit.code},${freshIdNo()},陳志明,2019-02-30,`, `${unit.code},A123456788,林雅婷,2019-03-01,`].join("\n");
+		const res = await postRoster(file);
+		expect(res.status).toBe(422);
+		const body: unknown = await res.json();
+		expect(body).toMatchObject({ error: { code: "FILE_REJECTED" }, received: 2, upserted: 0, failed: 2 });
+		expect(await rosterOf(unit.code)).toEqual([]);
+
+		const report = rosterReport(res.status, body);
+		expect(report.exitCode).toBe(1);
+		expect(report.stderr.join("\n")).toContain("HTTP 422");
+		expect(report.stdout).toEqual([
+			'{"received":2,"upserted":0,"failed":2}',
+			"  第2行 ENROLLED_INVALID: 加保日期(enrolled_on)須為存在的日期，格式 yyyy-mm-dd 或民國年月日 yyyMMdd(如 1100101)。",
+			"  第3行 ID_INVALID: 身分證號 A12345**** 格式或檢查碼錯誤。",
+		]);
+	});
+
+	it("answers 422 for a roster with a header and no rows", async () => {
+		const res = await postRoster(`${HEADER}\n`);
+		expect(res.status).toBe(422);
+		expect(await res.json()).toMatchObject({ error: { code: "FILE_REJECTED", message: "名冊只有標題列，沒有資料。" }, received: 0 });
 	});
 });

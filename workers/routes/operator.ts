@@ -6,7 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
-import { AppError } from "../errors.ts";
+import { AppError, ERROR_CODES, type ErrorCode } from "../errors.ts";
 import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
 import { decodeRosterCsv, loadRoster, ROSTER_MAX_BYTES } from "../services/roster-feed.ts";
 
@@ -24,7 +24,9 @@ const csvHeaders = z.object({ "content-type": z.string().regex(/^text\/csv\s*(;\
 
 export const operatorRoutes = new Hono<AppEnv>()
 	.use(requireOperatorToken)
-	// 在保保險對象名冊: text/csv, header unit_code,id_no,name,enrolled_on,withdrawn_on; see services/roster-feed.ts.
+	// 在保保險對象名冊: text/csv, header unit_code,id_no,name,enrolled_on,withdrawn_on or 投保單位代號,身分證號,姓名,
+	// 加保日期,退保日期; see services/roster-feed.ts. A call that loads no row at all answers 422, with the
+	// same summary (every row's reason) and an error.
 	.post(
 		"/roster",
 		bodyLimit({
@@ -38,6 +40,9 @@ export const operatorRoutes = new Hono<AppEnv>()
 		}),
 		async (c) => {
 			const csv = decodeRosterCsv(await c.req.arrayBuffer());
-			return c.json(await loadRoster(c.env.DB, csv, Date.now()));
+			const result = await loadRoster(c.env.DB, csv, Date.now());
+			if (result.upserted > 0) return c.json(result);
+			const message = result.received === 0 ? "名冊只有標題列，沒有資料。" : `名冊 ${result.received} 筆資料全部有誤，未載入任何一筆；各列原因見 errors。`;
+			return c.json({ error: { code: "FILE_REJECTED" satisfies ErrorCode, message }, ...result }, ERROR_CODES.FILE_REJECTED.status);
 		},
 	);
