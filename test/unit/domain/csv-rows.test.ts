@@ -197,5 +197,16 @@ describe("the whole-file faults the upload form answers at once", () => {
 		expect(checkFileShape(`${HEADER}\r\n${rows(MAX_ROWS + 1)}`)).toEqual({ ok: false, code: "FILE_TOO_MANY_ROWS" });
 		expect(checkFileShape(`${rows(MAX_ROWS + 1)}`)).toEqual({ ok: false, code: "FILE_TOO_MANY_ROWS" });
 		expect(checkFileShape(`${rows(MAX_ROWS)}\r${ROW}`)).toEqual({ ok: false, code: "FILE_TOO_MANY_ROWS" });
+		const quoted = (n: number) => `"${ROW.replaceAll(",", '","')}"\r\n`.repeat(n);
+		expect(checkFileShape(`${HEADER}\r\n${quoted(MAX_ROWS)}${",,,,\r\n".repeat(10)}`)).toEqual({ ok: true });
+		expect(checkFileShape(`${HEADER}\r\n${quoted(MAX_ROWS + 1)}`)).toEqual({ ok: false, code: "FILE_TOO_MANY_ROWS" });
+		expect(checkFileShape(`${HEADER}\r\n${rows(MAX_ROWS)}\u3000,\u00a0,,\r\n`)).toEqual({ ok: true });
+	});
+
+	it("looks past the first 64 kB of ,,,, lines for the first data row", () => {
+		const blank = ",,,,\r\n".repeat(20_000);
+		expect(checkFileShape(`${HEADER}\r\n${blank}`)).toEqual({ ok: false, code: "FILE_NO_ROWS" });
+		expect(checkFileShape(`${HEADER}\r\n${blank}${ROW}\r\n`)).toEqual({ ok: true });
+		expect(checkFileShape(blank)).toEqual({ ok: false, code: "FILE_EMPTY" });
 	});
 });
