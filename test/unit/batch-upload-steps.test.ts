@@ -39,3 +39,20 @@ describe("parse cuts the rows into chunks by size", () => {
 		for (const chunk of parsed.chunks) expect(storedBytes(chunk)).toBeLessThan(D1_MAX_VALUE_BYTES);
 	});
 });
+
+describe("parse checks the whole-file rules again on the whole file", () => {
+	it("fails a header in another order as FILE_COLUMNS with which column is where", () => {
+		expect(parseStep(`電子郵件,身分證號,行動電話,聯絡電話\r\na@example.com.tw,${freshIdNo()},0912345678,\r\n`)).toEqual({
+			ok: false,
+			code: "FILE_COLUMNS",
+			detail: "標題列中「電子郵件」在A欄(應在B欄)、「身分證號」在B欄(應在A欄)。",
+		});
+	});
+
+	it("notes a row's cells beyond column D and its repaired full-width characters in the row's result", () => {
+		const id = freshIdNo();
+		const parsed = parseStep(`${id},a@example.com.tw,０９１２３４５６７８,,王小明\r\n`);
+		if (!parsed.ok) throw new Error(parsed.code);
+		expect(parsed.chunks[0]?.results[0]?.[5]).toBe('["FULL_WIDTH_REPAIRED","EXTRA_CELLS"]');
+	});
+});

@@ -63,7 +63,8 @@ export type FirstRow =
 /** Whether the first non-empty row of a file is a header, and if so whether its columns are in order. */
 export function readFirstRow(cells: readonly string[]): FirstRow {
 	const texts = cells.map(canonical);
-	if (texts.some((t) => DATA_LIKE.test(t))) return { kind: "data" };
+	// An example in a heading's note ("行動電話(例:0912345678)") is not data.
+	if (texts.some((t) => DATA_LIKE.test(t.replace(BRACKETED, "")))) return { kind: "data" };
 	const headings = texts.map(headingOf);
 	if (!headings.some((h) => h !== null)) return { kind: "data" };
 	return { kind: "header", problem: layoutProblem(texts, headings) };

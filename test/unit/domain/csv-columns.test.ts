@@ -27,6 +27,10 @@ describe("recognising a header row by its cells", () => {
 		expect(readFirstRow(["id_no", "e-mail", "mobile", "tel"])).toEqual({ kind: "header", problem: null });
 	});
 
+	it("reads examples in a heading's note as part of the heading", () => {
+		expect(readFirstRow(["身分證號(例:A123456789)", "電子郵件(例:a@b.tw)", "行動電話(例:0912345678)", "聯絡電話(例:02-12345678#1234)"])).toEqual({ kind: "header", problem: null });
+	});
+
 	it("never takes a data row for a header", () => {
 		expect(readFirstRow(["A123456789", "a@b.tw", "0912345678", ""])).toEqual({ kind: "data" });
 		expect(readFirstRow(["王小明", "wang@b.tw", "0912345678"])).toEqual({ kind: "data" });
