@@ -34,8 +34,11 @@ export const unitStaff = sqliteTable(
 		authorizedBy: text("authorized_by"),
 		authorizedAt: integer("authorized_at").notNull(),
 		revokedAt: integer("revoked_at"),
+		// Opaque id of the row, what the 授權管理 page's revoke form sends instead of the full ID. Rows
+		// inserted without one (raw SQL, the seed) get one from a trigger (migration 0007).
+		staffId: text("staff_id").$defaultFn(() => crypto.randomUUID()),
 	},
-	(t) => [primaryKey({ columns: [t.unitCode, t.idNo] }), index("unit_staff_person").on(t.idNo)],
+	(t) => [primaryKey({ columns: [t.unitCode, t.idNo] }), index("unit_staff_person").on(t.idNo), uniqueIndex("unit_staff_staff_id").on(t.staffId)],
 );
 
 /** 在保保險對象: the unit's insured-member roster, fed by the operator. */

@@ -9,7 +9,7 @@ import { ErrorPage } from "../web/pages/error-page.tsx";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
 import { csrfMiddleware } from "./middleware/csrf.ts";
-import { securityHeaders } from "./middleware/security-headers.ts";
+import { noStore, securityHeaders } from "./middleware/security-headers.ts";
 import { sessionMiddleware } from "./middleware/session.ts";
 import { batchRecordRoutes } from "./routes/batch-records.tsx";
 import { batchUploadRoutes } from "./routes/batch-upload.tsx";
@@ -27,6 +27,7 @@ export function newApp() {
 	const app = new Hono<AppEnv>();
 	app.use(requestId());
 	app.use(securityHeaders);
+	app.use(noStore);
 	app.use(async (c, next) => {
 		c.set("db", drizzle(c.env.DB, { schema }));
 		await next();

@@ -139,4 +139,20 @@ describe("the authorization matrix", () => {
 			}
 		}
 	});
+
+	it("sends Cache-Control: no-store with every signed-in page, JSON and download, so no browser or proxy keeps them", async () => {
+		const unit = await makeUnit(db);
+		const manager = await makeStaff(db, unit.code, "manager");
+		const batch = await insertBatch(unit.code, manager.idNo, "甲聯絡人");
+		const session = await signIn(db, manager.idNo);
+		const gets = Object.entries(ROUTES)
+			.filter(([r, access]) => r.startsWith("GET ") && (access === "signed-in" || access === "unit-scoped"))
+			.map(([r]) => r.slice("GET ".length).replace(":id", batch.id));
+		expect(gets).toEqual(expect.arrayContaining(["/staff", "/batches", `/batches/${batch.id}`, `/batches/${batch.id}/log`, "/passkeys", `/batches/${batch.id}/status`]));
+		for (const path of gets) {
+			const res = await request(path, { session });
+			expect([path, res.status]).toEqual([path, 200]);
+			expect([path, res.headers.get("Cache-Control")]).toEqual([path, expect.stringMatching(/(^|[ ,])no-store($|,)/)]);
+		}
+	});
 });

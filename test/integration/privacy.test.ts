@@ -75,4 +75,19 @@ describe("privacy of ID numbers", () => {
 
 		expect(logged.join("\n")).not.toMatch(fullId);
 	});
+
+	it("shows no full ID on 授權管理, not even in the revoke form's hidden fields: a clerk is revoked by the row's opaque id", async () => {
+		const unit = await makeUnit(db);
+		const manager = await makeStaff(db, unit.code, "manager");
+		const clerks = [await makeStaff(db, unit.code, "clerk"), await makeStaff(db, unit.code, "clerk")];
+		const session = await signIn(db, manager.idNo);
+		const html = await (await request(`/staff?unit=${unit.code}`, { session })).text();
+		for (const person of [manager, ...clerks]) expect(html).not.toContain(person.idNo);
+		const staffIds = [...html.matchAll(/name="staffId" value="([^"]+)"/g)].map((m) => m[1] ?? "");
+		expect(staffIds).toHaveLength(2);
+		const res = await request("/staff/revoke", { method: "POST", session, body: new URLSearchParams({ _csrf: session.csrf, unitCode: unit.code, staffId: staffIds[0] ?? "" }) });
+		expect(res.status).toBe(303);
+		const after = await (await request(`/staff?unit=${unit.code}`, { session })).text();
+		expect([...after.matchAll(/name="staffId"/g)]).toHaveLength(1);
+	});
 });

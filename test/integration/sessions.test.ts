@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { sessions, unitStaff } from "../../schema/d1.ts";
@@ -81,6 +82,13 @@ describe("CSRF and security headers", () => {
 		expect(res.headers.get("Strict-Transport-Security")).toContain("max-age=");
 		expect(res.headers.get("Referrer-Policy")).toBe("same-origin");
 		expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+	});
+
+	it("lets the pages call the reader helper at READER_URL and no other local port", async () => {
+		const csp = (await request("/sign-in")).headers.get("Content-Security-Policy") ?? "";
+		const connect = /connect-src ([^;]+)/.exec(csp)?.[1]?.split(" ") ?? [];
+		expect(connect).toEqual(["'self'", new URL(env.READER_URL).origin]);
+		expect(csp).not.toContain(":*");
 	});
 
 	it("sets the session cookie as __Host-, HttpOnly, Secure, SameSite=Lax on the demo sign-in", async () => {

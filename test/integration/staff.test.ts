@@ -10,6 +10,13 @@ function form(fields: Record<string, string>, csrf: string): URLSearchParams {
 	return new URLSearchParams({ _csrf: csrf, ...fields });
 }
 
+/** The opaque id the 授權管理 page's revoke form sends for `person`'s (only) staff row. */
+async function staffIdOf(person: { idNo: string }): Promise<string> {
+	const row = await db.select({ staffId: unitStaff.staffId }).from(unitStaff).where(eq(unitStaff.idNo, person.idNo)).get();
+	if (!row?.staffId) throw new Error("no staff id");
+	return row.staffId;
+}
+
 async function staffRow(unitCode: string, idNo: string) {
 	return db
 		.select()
@@ -84,7 +91,7 @@ describe("授權管理", () => {
 		const clerkSession = await signIn(db, clerk.idNo);
 		expect((await request("/batches/new", { session: clerkSession })).status).toBe(200);
 
-		const res = await request("/staff/revoke", { method: "POST", session: managerSession, body: form({ unitCode: unit.code, idNo: clerk.idNo }, managerSession.csrf) });
+		const res = await request("/staff/revoke", { method: "POST", session: managerSession, body: form({ unitCode: unit.code, staffId: await staffIdOf(clerk) }, managerSession.csrf) });
 		expect(res.status).toBe(303);
 		expect((await staffRow(unit.code, clerk.idNo))?.revokedAt).not.toBeNull();
 		expect(await db.select().from(sessions).where(eq(sessions.idNo, clerk.idNo)).all()).toHaveLength(0);
@@ -110,7 +117,7 @@ describe("授權管理", () => {
 		expect((await request(`/staff?unit=${unit.code}`, { session: s })).status).toBe(403);
 		const post = await request("/staff", { method: "POST", session: s, body: form({ unitCode: unit.code, idNo: freshIdNo(), name: "王小明", email: "a@b.tw" }, s.csrf) });
 		expect(post.status).toBe(403);
-		const revoke = await request("/staff/revoke", { method: "POST", session: s, body: form({ unitCode: unit.code, idNo: other.idNo }, s.csrf) });
+		const revoke = await request("/staff/revoke", { method: "POST", session: s, body: form({ unitCode: unit.code, staffId: await staffIdOf(other) }, s.csrf) });
 		expect(revoke.status).toBe(403);
 		expect((await staffRow(unit.code, other.idNo))?.revokedAt).toBeNull();
 		expect(await (await request("/", { session: s })).text()).not.toContain('href="/staff"');
@@ -126,11 +133,11 @@ describe("授權管理", () => {
 		expect((await request(`/staff?unit=${unitA.code}`, { session: s })).status).toBe(403);
 		const authorize = await request("/staff", { method: "POST", session: s, body: form({ unitCode: unitA.code, idNo: freshIdNo(), name: "王小明", email: "a@b.tw" }, s.csrf) });
 		expect(authorize.status).toBe(403);
-		const revoke = await request("/staff/revoke", { method: "POST", session: s, body: form({ unitCode: unitA.code, idNo: clerkA.idNo }, s.csrf) });
+		const revoke = await request("/staff/revoke", { method: "POST", session: s, body: form({ unitCode: unitA.code, staffId: await staffIdOf(clerkA) }, s.csrf) });
 		expect(revoke.status).toBe(403);
 		expect((await staffRow(unitA.code, clerkA.idNo))?.revokedAt).toBeNull();
 		// Revoking unit A's clerk "through" unit B matches no row of unit B.
-		const through = await request("/staff/revoke", { method: "POST", session: s, body: form({ unitCode: unitB.code, idNo: clerkA.idNo }, s.csrf) });
+		const through = await request("/staff/revoke", { method: "POST", session: s, body: form({ unitCode: unitB.code, staffId: await staffIdOf(clerkA) }, s.csrf) });
 		expect(through.status).toBe(422);
 		expect((await staffRow(unitA.code, clerkA.idNo))?.revokedAt).toBeNull();
 	});
@@ -140,7 +147,7 @@ describe("授權管理", () => {
 		const manager = await makeStaff(db, unit.code, "manager");
 		const other = await makeStaff(db, unit.code, "manager");
 		const s = await signIn(db, manager.idNo);
-		const res = await request("/staff/revoke", { method: "POST", session: s, body: form({ unitCode: unit.code, idNo: other.idNo }, s.csrf) });
+		const res = await request("/staff/revoke", { method: "POST", session: s, body: form({ unitCode: unit.code, staffId: await staffIdOf(other) }, s.csrf) });
 		expect(res.status).toBe(422);
 		expect((await staffRow(unit.code, other.idNo))?.revokedAt).toBeNull();
 	});
@@ -152,7 +159,7 @@ describe("授權管理", () => {
 		const s = await signIn(db, manager.idNo);
 		const noToken = { ...s, csrf: "x".repeat(32) };
 		const authorize = { unitCode: unit.code, idNo: freshIdNo(), name: "王小明", email: "a@b.tw" };
-		const revoke = { unitCode: unit.code, idNo: clerk.idNo };
+		const revoke = { unitCode: unit.code, staffId: await staffIdOf(clerk) };
 		for (const [path, fields] of [["/staff", authorize], ["/staff/revoke", revoke]] as const) {
 			expect((await request(path, { method: "POST", session: noToken, body: form(fields, noToken.csrf) })).status).toBe(403);
 			expect((await request(path, { method: "POST", session: s, headers: { Origin: "https://evil.example" }, body: form(fields, s.csrf) })).status).toBe(403);

@@ -1,7 +1,6 @@
 // 授權管理 (SPEC §1): a unit manager's list of the unit's staff, the form to authorize a clerk (承辦人)
-// and a 註銷授權 button per active clerk. IDs are shown masked; the revoke form carries the full ID in
-// a POST field only (never in a URL).
-import { maskIdNo } from "../../workers/domain/mask.ts";
+// and a 註銷授權 button per active clerk. IDs are shown masked; the revoke form carries the row's opaque
+// staff id, never the full ID.
 import { formatLogTime } from "../../workers/domain/taipei-time.ts";
 import type { StaffEntry } from "../../workers/services/staff.ts";
 
@@ -60,8 +59,8 @@ export function StaffPage({ csrfToken, unit, managedUnits, staff, values, error,
 				</thead>
 				<tbody>
 					{staff.map((s) => (
-						<tr data-id={maskIdNo(s.idNo)}>
-							<td>{maskIdNo(s.idNo)}</td>
+						<tr data-id={s.maskedId}>
+							<td>{s.maskedId}</td>
 							<td>{s.name}</td>
 							<td>{s.role === "manager" ? "單位管理者" : "承辦人"}</td>
 							<td>{s.email}</td>
@@ -73,7 +72,7 @@ export function StaffPage({ csrfToken, unit, managedUnits, staff, values, error,
 									<form method="post" action="/staff/revoke">
 										<input type="hidden" name="_csrf" value={csrfToken} />
 										<input type="hidden" name="unitCode" value={unit.code} />
-										<input type="hidden" name="idNo" value={s.idNo} />
+										<input type="hidden" name="staffId" value={s.staffId} />
 										<button type="submit">註銷授權</button>
 									</form>
 								) : null}

@@ -14,7 +14,7 @@ const TITLE = "授權管理";
 const unitCode = z.string().regex(/^\d{9}$/);
 const listQuery = z.object({ unit: unitCode.optional(), done: z.enum(["authorized", "revoked"]).optional() });
 const authorizeForm = z.object({ unitCode, idNo: z.string().max(20), name: z.string().max(100), email: z.string().max(254) });
-const revokeForm = z.object({ unitCode, idNo: z.string().max(20) });
+const revokeForm = z.object({ unitCode, staffId: z.string().regex(/^[0-9a-f-]{32,36}$/) });
 
 const NOTICES = { authorized: "已授權承辦人。", revoked: "已註銷承辦人授權，其登入狀態已失效。" } as const;
 const EMPTY: ClerkFormValues = { idNo: "", name: "", email: "" };
@@ -60,7 +60,7 @@ export const staffRoutes = new Hono<AppEnv>()
 	.post("/revoke", validate("form", revokeForm), async (c) => {
 		const person = requirePerson(c.var.person);
 		const form = c.req.valid("form");
-		const result = await revokeClerk(c.var.db, person, form.unitCode, form.idNo);
+		const result = await revokeClerk(c.var.db, person, form.unitCode, form.staffId);
 		if (!result.ok) {
 			c.status(422);
 			return renderStaff(c, person, form.unitCode, { error: result.message });

@@ -15,8 +15,10 @@ import { AppError } from "../errors.ts";
 import { audit } from "./audit.ts";
 import type { SignedInPerson } from "./sessions.ts";
 
+/** One row of 授權管理's list: the ID masked, and the row's opaque id for the revoke form (never the full ID). */
 export type StaffEntry = {
-	idNo: string;
+	staffId: string;
+	maskedId: string;
 	name: string;
 	role: "manager" | "clerk";
 	email: string;
@@ -38,6 +40,7 @@ export function managedUnit(person: SignedInPerson, unitCode: string): { code: s
 export async function listUnitStaff(db: Db, unitCode: string): Promise<StaffEntry[]> {
 	const rows = await db
 		.select({
+			staffId: unitStaff.staffId,
 			idNo: unitStaff.idNo,
 			name: people.name,
 			role: unitStaff.role,
@@ -52,7 +55,9 @@ export async function listUnitStaff(db: Db, unitCode: string): Promise<StaffEntr
 		.orderBy(desc(unitStaff.authorizedAt))
 		.all();
 	const rank = (s: StaffEntry) => (s.role === "manager" ? 0 : 2) + (s.revokedAt === null ? 0 : 1);
-	return rows.sort((a, b) => rank(a) - rank(b));
+	return rows
+		.map(({ idNo, staffId, ...rest }) => ({ ...rest, staffId: staffId ?? "", maskedId: maskIdNo(idNo) }))
+		.sort((a, b) => rank(a) - rank(b));
 }
 
 export type ClerkInput = { idNo: string; name: string; email: string };
@@ -95,16 +100,17 @@ export async function authorizeClerk(db: Db, manager: SignedInPerson, unitCode: 
 	return { ok: true };
 }
 
-export async function revokeClerk(db: Db, manager: SignedInPerson, unitCode: string, rawIdNo: string, now = Date.now()): Promise<StaffChange> {
+/** Revokes the clerk whose 授權管理 row has `staffId` (the page never carries a full ID). */
+export async function revokeClerk(db: Db, manager: SignedInPerson, unitCode: string, staffId: string, now = Date.now()): Promise<StaffChange> {
 	const unit = managedUnit(manager, unitCode);
-	const idNo = normalizeIdNo(rawIdNo);
 	const revoked = await db
 		.update(unitStaff)
 		.set({ revokedAt: now })
-		.where(and(eq(unitStaff.unitCode, unit.code), eq(unitStaff.idNo, idNo), eq(unitStaff.role, "clerk"), isNull(unitStaff.revokedAt)))
+		.where(and(eq(unitStaff.unitCode, unit.code), eq(unitStaff.staffId, staffId), eq(unitStaff.role, "clerk"), isNull(unitStaff.revokedAt)))
 		.returning({ idNo: unitStaff.idNo })
 		.get();
 	if (!revoked) return { ok: false, message: "查無此承辦人，或已註銷授權。" };
+	const { idNo } = revoked;
 	await db.delete(sessions).where(eq(sessions.idNo, idNo));
 	await audit(db, { actor: maskIdNo(manager.idNo), unitCode: unit.code, action: "staff.revoke", target: maskIdNo(idNo), detail: manager.method }, now);
 	return { ok: true };
