@@ -8,6 +8,7 @@ import { Layout } from "../web/layout.tsx";
 import { ErrorPage } from "../web/pages/error-page.tsx";
 import type { AppEnv } from "./env.ts";
 import { AppError } from "./errors.ts";
+import { bodyLimits } from "./middleware/body-limit.ts";
 import { csrfMiddleware } from "./middleware/csrf.ts";
 import { noStore, securityHeaders } from "./middleware/security-headers.ts";
 import { sessionMiddleware } from "./middleware/session.ts";
@@ -28,6 +29,8 @@ export function newApp() {
 	app.use(requestId());
 	app.use(securityHeaders);
 	app.use(noStore);
+	// Before anything that may read a body (session, CSRF and pre-session checks, validators).
+	app.use(bodyLimits);
 	app.use(async (c, next) => {
 		c.set("db", drizzle(c.env.DB, { schema }));
 		await next();
@@ -57,15 +60,28 @@ export function newApp() {
 	return app;
 }
 
-/** Hono's own 4xx (e.g. a malformed multipart body the validator cannot read) stay 4xx; anything else unknown is a 500. */
+/**
+ * Hono's own 4xx (e.g. a malformed body the validator cannot read) stay 4xx, and so do workerd's own
+ * refusals of a malformed multipart body, thrown from Request.formData() as a TypeError; anything else
+ * unknown is a 500.
+ */
 function toAppError(err: unknown): AppError {
 	if (err instanceof AppError) return err;
 	if (err instanceof HTTPException && err.status === 413) return new AppError("PAYLOAD_TOO_LARGE");
 	if (err instanceof HTTPException && err.status < 500) return new AppError("BAD_REQUEST");
+	if (err instanceof TypeError && MALFORMED_BODY.test(err.message)) return new AppError("BAD_REQUEST");
 	return new AppError("INTERNAL");
 }
 
+/**
+ * workerd's messages for a multipart body it cannot parse: "FormData part had invalid headers.", "No
+ * boundary string in Content-Type header…", "No subsequent boundary string after multipart message."
+ */
+const MALFORMED_BODY = /^(FormData part had invalid headers|No boundary string|No subsequent boundary string)/;
+
 function renderError(c: import("hono").Context<AppEnv>, err: AppError) {
+	// A refusal that says when to come back (rate limits) says it in the header too (RFC 9110 §10.2.3).
+	if (err.status === 429 && typeof err.detail?.retryAfter === "number") c.header("Retry-After", String(err.detail.retryAfter));
 	if (c.req.path.startsWith("/api/") || c.req.header("Accept")?.includes("application/json")) {
 		return c.json({ error: { code: err.code, message: err.message, ...err.detail } }, err.status);
 	}

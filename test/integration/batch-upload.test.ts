@@ -7,11 +7,15 @@ import type { BatchUpload } from "../../durable/batch-upload.ts";
 import { parseStep } from "../../durable/batch-upload.steps.ts";
 import { batchLogFile } from "../../workers/services/batch-results.ts";
 import { newTicketKey } from "../../workers/services/verification.ts";
+import { FILE_REASONS } from "../../workers/domain/reasons.ts";
+import { randomToken } from "../../workers/lib/crypto.ts";
+import { countedBody, MULTIPART_TAIL, MULTIPART_TYPE, multipartForm, multipartHead } from "../fixtures/bodies.ts";
 import {
 	batchFileName,
 	BIG5_HEADER_ROW,
 	concatBytes,
 	enroll,
+	hexBytes,
 	freshIdNo,
 	makeStaff,
 	makeUnit,
@@ -196,6 +200,91 @@ describe("whole-file rules", () => {
 		expect(r.batches[0]).toMatchObject({ status: "failed", failureCode: "FILE_TOO_LARGE" });
 	});
 	// Header-only files and files over 100,000 rows: see batch-failure.test.ts (refused on the form).
+
+	it("answers a 12 MB upload, sent the browser's way (the token in the form), with the form again saying 檔案超過 10 MB 上限 and its fix, and keeps a rejection record", async () => {
+		const { unit, clerk } = await clerkWithRoster(1);
+		const session = await signIn(db, clerk.idNo);
+		const name = batchFileName(unit.code);
+		const body = countedBody(
+			multipartHead({ _csrf: session.csrf, unitCode: unit.code, contactName: "張聯絡", contactEmail: "contact@unit.example.tw" }, { field: "file", name }),
+			12 * 1024 * 1024,
+			MULTIPART_TAIL,
+		);
+		const res = await request("/batches", {
+			method: "POST",
+			headers: { Cookie: session.cookie, "Content-Type": MULTIPART_TYPE },
+			body: body.stream,
+			duplex: "half",
+		} as RequestInit);
+		expect(res.status).toBe(422);
+		const html = await res.text();
+		expect(html).toContain(FILE_REASONS.FILE_TOO_LARGE.message);
+		expect(html).toContain(FILE_REASONS.FILE_TOO_LARGE.fix);
+		expect(html).toContain('id="upload-form"');
+		expect(html).toContain('value="張聯絡"');
+		expect(body.read()).toBeLessThanOrEqual(10 * 1024 * 1024 + 256 * 1024);
+		const records = await db.select().from(batches).where(eq(batches.unitCode, unit.code)).all();
+		expect(records).toHaveLength(1);
+		expect(records[0]).toMatchObject({ status: "failed", failureCode: "FILE_TOO_LARGE", fileName: name, contactName: "張聯絡" });
+	});
+
+	it("answers a 90 MB upload with the same form and record, without reading past the 10 MB limit", async () => {
+		const { unit, session } = await clerkWithRoster(1);
+		const name = batchFileName(unit.code);
+		const body = countedBody(
+			multipartHead({ unitCode: unit.code, contactName: "王承辦", contactEmail: "contact@unit.example.tw" }, { field: "file", name }),
+			90 * 1024 * 1024,
+			MULTIPART_TAIL,
+		);
+		const res = await request("/batches", { method: "POST", session, headers: { "Content-Type": MULTIPART_TYPE }, body: body.stream, duplex: "half" } as RequestInit);
+		expect(res.status).toBe(422);
+		expect(await res.text()).toContain("檔案超過 10 MB 上限");
+		expect(body.read()).toBeLessThanOrEqual(10 * 1024 * 1024 + 256 * 1024);
+		const [record] = await db.select().from(batches).where(eq(batches.unitCode, unit.code)).all();
+		expect(record).toMatchObject({ failureCode: "FILE_TOO_LARGE", fileName: name });
+	});
+
+	it("asks for a file when none was chosen, storing nothing", async () => {
+		const { unit, session } = await clerkWithRoster(1);
+		// What a browser sends for an empty file input: a file part with no name and no content.
+		const body = multipartForm({ unitCode: unit.code, contactName: "王承辦", contactEmail: "contact@unit.example.tw" }, { field: "file", name: "", content: new Uint8Array() });
+		const res = await request("/batches", { method: "POST", session, headers: { "Content-Type": MULTIPART_TYPE }, body });
+		expect(res.status).toBe(400);
+		const html = await res.text();
+		expect(html).toContain("請選擇要上傳的檔案。");
+		expect(html).not.toContain("輸入資料有誤");
+		expect(html).toContain('id="upload-form"');
+		expect(await db.select().from(batches).where(eq(batches.unitCode, unit.code)).all()).toHaveLength(0);
+	});
+
+	it("takes the CSRF token from the form's hidden field, as the page sends it, and refuses a wrong one", async () => {
+		const { unit, members, clerk } = await clerkWithRoster(1);
+		const session = await signIn(db, clerk.idNo);
+		const content = new TextEncoder().encode(`${members[0]},a@example.com.tw,0912345678,\r\n`);
+		const send = (token: string) =>
+			request("/batches", {
+				method: "POST",
+				headers: { Cookie: session.cookie, "Content-Type": MULTIPART_TYPE },
+				body: multipartForm({ _csrf: token, unitCode: unit.code, contactName: "王承辦", contactEmail: "contact@unit.example.tw" }, { field: "file", name: batchFileName(unit.code), content }),
+			});
+		expect((await send(randomToken(24))).status).toBe(403);
+		expect(await db.select().from(batches).where(eq(batches.unitCode, unit.code)).all()).toHaveLength(0);
+		const res = await send(session.csrf);
+		expect(res.status).toBe(303);
+	});
+
+	it("refuses a Big5 file with a user-defined character (造字 0x8140) on the form, saying on which line and byte, and keeps that in the rejection record", async () => {
+		const content = concatBytes(BIG5_HEADER_ROW, "A123456789,", hexBytes("8140"), ",0912345678,\r\n");
+		const r = await rejected(content);
+		expect(r.res.status).toBe(422);
+		const html = await r.res.text();
+		const byte = BIG5_HEADER_ROW.length + "A123456789,".length + 1;
+		expect(html).toContain(FILE_REASONS.FILE_BIG5_USER_DEFINED.message);
+		expect(html).toContain(`（第 2 列，檔案第 ${byte} 個位元組：0x8140）`);
+		expect(html).toContain(FILE_REASONS.FILE_BIG5_USER_DEFINED.fix);
+		expect(r.batches[0]).toMatchObject({ status: "failed", failureCode: "FILE_BIG5_USER_DEFINED" });
+		expect(r.batches[0]?.failureMessage).toContain(`第 2 列，檔案第 ${byte} 個位元組`);
+	});
 });
 
 describe("registrations across uploads", () => {

@@ -1,7 +1,7 @@
 // Hostile input (SPEC §7): script and formula injection in every CSV field and in the contact name and
 // file name, uploaded through the real route and processed, must come out inert — HTML-escaped on every
-// page, and every CSV cell that a spreadsheet would run as a formula prefixed with '. Oversized and
-// malformed bodies are refused without storing anything.
+// page, and every CSV cell that a spreadsheet would run as a formula prefixed with '. An oversized file
+// leaves only its rejection record; malformed bodies are refused without storing anything.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { batchFileName, makeStaff, makeUnit, request, runBatchToEnd, signIn, testDb, uploadFile } from "../fixtures/index.ts";
@@ -71,16 +71,41 @@ describe("hostile input", () => {
 		}
 	});
 
-	it("refuses a file over 10 MB with 413 and the zh-TW message, storing nothing", async () => {
+	it("keeps bidi controls out of the stored file name and contact name, the pages, the log and the result CSV", async () => {
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk");
+		const session = await signIn(db, clerk.idNo);
+		const bidi = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+		const name = batchFileName(unit.code).replace(".csv", "\u202E.csv");
+		const lines = ["A12\u202E3456789,a@example.com.tw,0912345678,", "\u2066B123456789\u2069,b\u202E@example.com.tw,0912345678,"];
+		const { res, batchId } = await uploadFile(session, unit.code, name, lines.join("\r\n"), { name: "王\u202E承辦", email: "contact@unit.example.tw" });
+		expect(res.status).toBe(303);
+		if (!batchId) throw new Error("upload refused");
+		await runBatchToEnd(batchId);
+		const stored = await env.DB.prepare("SELECT file_name, contact_name FROM batches WHERE id = ?1").bind(batchId).first<{ file_name: string; contact_name: string }>();
+		expect(stored).toEqual({ file_name: batchFileName(unit.code), contact_name: "王承辦" });
+		for (const path of ["/batches", `/batches/${batchId}`, `/batches/${batchId}/log`, `/batches/${batchId}/log/download`, `/batches/${batchId}/result.csv`]) {
+			const text = await (await request(path, { session })).text();
+			expect([path, bidi.test(text)]).toEqual([path, false]);
+		}
+		const rows = JSON.stringify((await env.DB.prepare("SELECT * FROM batch_rows WHERE batch_id = ?1").bind(batchId).all()).results);
+		expect(bidi.test(rows)).toBe(false);
+	});
+
+	it("answers a file over 10 MB with the upload form and 檔案超過 10 MB 上限, storing only the rejection record", async () => {
 		const unit = await makeUnit(db);
 		const clerk = await makeStaff(db, unit.code, "clerk");
 		const before = await countBatches();
 		const big = new Uint8Array(10 * 1024 * 1024 + 200 * 1024).fill(0x41);
 		const { res, batchId } = await uploadFile(await signIn(db, clerk.idNo), unit.code, batchFileName(unit.code), big);
-		expect(res.status).toBe(413);
-		expect(await res.text()).toContain("檔案超過 10 MB 上限");
+		expect(res.status).toBe(422);
+		const html = await res.text();
+		expect(html).toContain("檔案超過 10 MB 上限");
+		expect(html).toContain('id="upload-form"');
 		expect(batchId).toBeNull();
-		expect(await countBatches()).toBe(before);
+		expect(await countBatches()).toBe(Number(before) + 1);
+		const last = await env.DB.prepare("SELECT status, failure_code FROM batches WHERE unit_code = ?1").bind(unit.code).first();
+		expect(last).toEqual({ status: "failed", failure_code: "FILE_TOO_LARGE" });
 	});
 
 	it("refuses a JSON body where the upload form is expected, storing nothing", async () => {
@@ -94,8 +119,7 @@ describe("hostile input", () => {
 		expect(await countBatches()).toBe(before);
 	});
 
-	// A multipart body cut short makes the validator throw Hono's HTTPException(400); app.onError keeps it a 400.
-	it("answers a malformed multipart upload with a 4xx, not a 500", async () => {
+	it("answers a malformed multipart upload with 400, storing nothing", async () => {
 		const unit = await makeUnit(db);
 		const clerk = await makeStaff(db, unit.code, "clerk");
 		const session = await signIn(db, clerk.idNo);
@@ -107,6 +131,6 @@ describe("hostile input", () => {
 			body: `--XYZ\r\nContent-Disposition: form-data; name="unitCode"\r\n\r\n${unit.code}\r\n--XY`,
 		});
 		expect(await countBatches()).toBe(before);
-		expect(broken.status).toBeLessThan(500);
+		expect(broken.status).toBe(400);
 	});
 });

@@ -5,6 +5,7 @@ import { auditLog, credentials, passkeys, sessions, signInFailures, unitStaff } 
 import { maskIdNo } from "../../workers/domain/mask.ts";
 import { CHALLENGE_SPENT_MESSAGE } from "../../workers/services/challenges.ts";
 import { lockedMessage, NOT_REGISTERED_MESSAGE } from "../../workers/services/sign-in.ts";
+import { hashPassword, verifyPassword } from "../../workers/lib/password-hash.ts";
 import { makePerson, makeStaff, makeUnit, signIn, testDb } from "../fixtures/index.ts";
 import { issueCertificate, makeTestCa, signCardChallenge, signCertificateChallenge, type TestCa } from "../fixtures/pki.ts";
 import { completeRegistration, giveCard, PORTAL_ORIGIN, TestBrowser, type CardHolder } from "../fixtures/sign-in.ts";
@@ -60,6 +61,28 @@ describe("sign-in with an NHI card and the 註冊密碼", () => {
 		const audit = await auditOf(clerk.idNo);
 		expect(audit.map((a) => [a.action, a.detail])).toContainEqual(["sign-in", "nhi-card"]);
 		expect(JSON.stringify(audit)).not.toContain(clerk.idNo);
+	});
+
+	it("signs in with the 註冊密碼 typed in full-width: a password is compared in its NFKC form", async () => {
+		const { card } = await registeredClerk();
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		const res = await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, "Ｃｌｅｒｋ＠２０２６"));
+		expect(res.status).toBe(303);
+	});
+
+	it("still signs in with a 註冊密碼 stored before passwords were NFKC'd, and stores it in NFKC form from then on", async () => {
+		const { clerk, card } = await registeredClerk();
+		const legacy = "Ｃlerk＠2026"; // set when the full-width characters were kept as typed
+		await db.update(credentials).set({ passwordHash: await hashPassword(legacy) }).where(eq(credentials.idNo, clerk.idNo));
+		const browser = new TestBrowser();
+		await browser.openSignIn();
+		expect((await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, legacy))).status).toBe(303);
+		const stored = await db.select().from(credentials).where(eq(credentials.idNo, clerk.idNo)).get();
+		expect(await verifyPassword(PASSWORD, stored?.passwordHash ?? "")).toBe(true);
+		const again = new TestBrowser();
+		await again.openSignIn();
+		expect((await again.postForm("/sign-in/nhi-card", await cardForm(again, card, PASSWORD))).status).toBe(303);
 	});
 
 	it("sets a short-lived __Host-pre cookie on the sign-in page", async () => {

@@ -7,7 +7,7 @@ export type UploadFormValues = { unitCode: string; contactName: string; contactE
 type Props = {
 	person: SignedInPerson;
 	values: UploadFormValues;
-	/** A refused file (detail: which column is where, for FILE_COLUMNS), or a form field's message. */
+	/** A refused file (detail: which column is where, or which byte could not be read), or a form field's message. */
 	error?: { code: FileReasonCode; detail?: string } | { message: string };
 };
 

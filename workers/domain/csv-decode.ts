@@ -4,9 +4,13 @@
 
 export type CsvEncoding = "utf-8-bom" | "utf-8" | "big5";
 
+/** Where in the file a byte pair could not be read: 1-based line and byte offset, and the pair in hex. */
+export type BytePosition = { line: number; byte: number; pair: string };
+
 export type CsvDecodeResult =
 	| { ok: true; text: string; encoding: CsvEncoding }
-	| { ok: false; code: "FILE_EMPTY" | "FILE_UTF16" | "FILE_BINARY" };
+	| { ok: false; code: "FILE_EMPTY" | "FILE_UTF16" | "FILE_BINARY" }
+	| { ok: false; code: "FILE_BIG5_USER_DEFINED"; at: BytePosition };
 
 /** How much of the file the UTF-16 and control-character heuristics look at. */
 const SNIFF_BYTES = 64 * 1024;
@@ -84,5 +88,45 @@ export function decodeCsvBytes(bytes: Uint8Array): CsvDecodeResult {
 	if (utf8 !== null) return { ok: true, text: utf8, encoding: "utf-8" };
 	const big5 = tryDecode("big5", bytes);
 	if (big5 !== null) return { ok: true, text: big5, encoding: "big5" };
+	const userDefined = firstUserDefinedPair(bytes);
+	if (userDefined) return { ok: false, code: "FILE_BIG5_USER_DEFINED", at: userDefined };
 	return { ok: false, code: "FILE_BINARY" };
+}
+
+// CP950's user-defined areas (使用者造字, Windows' 造字程式 / EUDC): 0x8140–0xA0FE, 0xC6A1–0xC8FE and
+// 0xFA40–0xFEFE. Windows maps them to private-use characters that mean nothing without the PC's own
+// font, and the WHATWG Big5 decoder (TextDecoder "big5") refuses the pairs it has no character for
+// (0x8140 and its row, for one). A file with one is refused by the position of the pair, so the clerk
+// can find the character and replace it.
+function isUserDefined(lead: number, trail: number): boolean {
+	const code = (lead << 8) | trail;
+	return (code >= 0x8140 && code <= 0xa0fe) || (code >= 0xc6a1 && code <= 0xc8fe) || (code >= 0xfa40 && code <= 0xfefe);
+}
+
+/** Where a decoding refusal happened, as the page and the rejection record say it. */
+export function describePosition(at: BytePosition): string {
+	return `（第 ${at.line} 列，檔案第 ${at.byte} 個位元組：${at.pair}）`;
+}
+
+/** The first user-defined Big5 pair that the runtime's Big5 decoder cannot read, walking the bytes as Big5. */
+function firstUserDefinedPair(bytes: Uint8Array): BytePosition | null {
+	const decoder = new TextDecoder("big5", { fatal: true, ignoreBOM: false });
+	let line = 1;
+	for (let i = 0; i < bytes.length; i++) {
+		const lead = bytes[i] ?? 0;
+		if (lead === 0x0a) line++;
+		if (lead < 0x81 || lead > 0xfe) continue;
+		const trail = bytes[i + 1];
+		if (trail === undefined) return null;
+		if (isUserDefined(lead, trail)) {
+			try {
+				decoder.decode(bytes.subarray(i, i + 2));
+			} catch {
+				const pair = `0x${((lead << 8) | trail).toString(16).toUpperCase()}`;
+				return { line, byte: i + 1, pair };
+			}
+		}
+		if ((trail >= 0x40 && trail <= 0x7e) || (trail >= 0xa1 && trail <= 0xfe)) i++; // a pair's trail byte is never a line feed
+	}
+	return null;
 }

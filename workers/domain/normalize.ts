@@ -3,7 +3,16 @@
 // ideographic spaces (U+3000), non-breaking spaces and invisible marks pasted from web pages or mail.
 
 // Zero-width space/joiners, word joiner, BOM, soft hyphen and direction marks: invisible, never meant.
-const INVISIBLE = /[\u00AD\u200B-\u200F\u2060\uFEFF]/g;
+// With them the bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the Arabic
+// letter mark, which reorder what follows them: in a log line or a file name "a\u202Evsc.exe" reads as
+// "aexe.csv" (Trojan Source, CVE-2021-42574). They are dropped, never shown.
+const INVISIBLE = /[\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** `text` without bidi controls: for text kept as typed (file names, contact names) that a page, a log or a mail shows. */
+export function stripBidiControls(text: string): string {
+	return text.replace(BIDI_CONTROLS, "");
+}
 
 // Printable ASCII without leading or trailing spaces: already normal (NFKC leaves ASCII alone).
 const PLAIN = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;

@@ -26,7 +26,17 @@ export const CONFIRM_MISMATCH_MESSAGE = "再次確認註冊密碼與新的註冊
 // Any white space (including the full-width U+3000) and the characters SPEC §6 forbids.
 const FORBIDDEN = /[\s<>'"]/u;
 
-export function passwordStrength(pw: string): Strength {
+/**
+ * The 註冊密碼 as it is checked, hashed and compared: NFKC, so a full-width ＜ is the < the rules forbid
+ * and "Ａｂｃ１２３" typed with a full-width IME is the same password as "Abc123". (Hashes made before this
+ * rule of a password that NFKC changes still verify: sign-in.ts tries the text as typed and rehashes.)
+ */
+export function normalizePassword(pw: string): string {
+	return pw.normalize("NFKC");
+}
+
+export function passwordStrength(raw: string): Strength {
+	const pw = normalizePassword(raw);
 	const classes = [/[A-Z]/, /[a-z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(pw)).length;
 	if (classes === 4) return length(pw) >= STRONG_MIN_LENGTH ? "強" : "中強";
 	if (classes === 3) return "中強";
@@ -35,7 +45,8 @@ export function passwordStrength(pw: string): Strength {
 }
 
 /** Every rule `pw` breaks, in the order the page lists them; empty when it is acceptable. */
-export function passwordProblems(pw: string, ctx: { idNo: string; birthDate: string }): PasswordProblem[] {
+export function passwordProblems(raw: string, ctx: { idNo: string; birthDate: string }): PasswordProblem[] {
+	const pw = normalizePassword(raw);
 	const problems: PasswordProblem[] = [];
 	const len = length(pw);
 	if (len < PASSWORD_MIN_LENGTH || len > PASSWORD_MAX_LENGTH) problems.push("LENGTH");

@@ -42,6 +42,10 @@ export const FILE_REASONS = {
 		message: "檔案編碼為 Unicode (UTF-16)，無法讀取。",
 		fix: "請以 Excel 另存為「CSV (逗號分隔)」或「CSV UTF-8 (逗號分隔)」後再上傳。",
 	},
+	FILE_BIG5_USER_DEFINED: {
+		message: "檔案含有 Big5 使用者造字（難字），無法讀取。",
+		fix: "請在 Excel 中將該字改為一般文字或刪除後，再另存為「CSV (逗號分隔)」或「CSV UTF-8 (逗號分隔)」上傳。",
+	},
 	FILE_BINARY: {
 		message: "檔案不是文字格式的 CSV 檔（例如 Excel 活頁簿 .xlsx 改副檔名）。",
 		fix: "請以 Excel「另存新檔」→ 存檔類型「CSV (逗號分隔) (*.csv)」儲存後再上傳。",

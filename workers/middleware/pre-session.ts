@@ -10,7 +10,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { randomToken, sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
-import { CSRF_FIELD, CSRF_HEADER } from "./csrf.ts";
+import { CSRF_HEADER, formToken } from "./csrf.ts";
 
 export const PRE_SESSION_COOKIE = "__Host-pre";
 /** Long enough to read a card and type a password or PIN; renewed whenever the sign-in page is shown. */
@@ -52,15 +52,8 @@ export const requirePreSession = createMiddleware<PreSessionEnv>(async (c, next)
 	const token = getCookie(c, PRE_SESSION_COOKIE);
 	if (!token || !TOKEN.test(token)) throw new AppError("CSRF", "登入頁面已逾時，請重新整理本頁後再登入。");
 	const pre = await derive(token);
-	const sent = c.req.header(CSRF_HEADER) ?? (await formField(c));
+	const sent = c.req.header(CSRF_HEADER) ?? (await formToken(c));
 	if (!sent || !timingSafeEqual(sent, pre.csrfToken)) throw new AppError("CSRF");
 	c.set("preSession", pre);
 	await next();
 });
-
-async function formField(c: Context<PreSessionEnv>): Promise<string | null> {
-	const type = c.req.header("Content-Type") ?? "";
-	if (!type.startsWith("multipart/form-data") && !type.startsWith("application/x-www-form-urlencoded")) return null;
-	const value = (await c.req.parseBody())[CSRF_FIELD];
-	return typeof value === "string" ? value : null;
-}

@@ -1,6 +1,5 @@
 // 健保卡註冊申請整批資料上傳: the form, the upload, the template, and the batch's live progress.
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { MAX_FILE_BYTES } from "../domain/csv-rows.ts";
 import { normalizeEmail } from "../domain/email.ts";
@@ -8,6 +7,7 @@ import { BATCH_STATUS_LABELS } from "../domain/batch-status.ts";
 import { BOM } from "../domain/result-files.ts";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
+import { readUploadForm } from "../lib/multipart-form.ts";
 import { validate } from "../lib/validate.ts";
 import { requirePerson } from "../middleware/session.ts";
 import { getVisibleBatch } from "../services/batch-records.ts";
@@ -16,14 +16,14 @@ import { handoffCounts } from "../services/verification-sql.ts";
 import { BatchProgressPage } from "../../web/pages/batch-progress.tsx";
 import { UploadPage, type UploadFormValues } from "../../web/pages/batch-upload.tsx";
 
-/** Room for the form's other fields around a file at the 10 MB limit. */
-const FORM_OVERHEAD_BYTES = 64 * 1024;
+const TITLE = "健保卡註冊申請整批資料上傳";
+const SCRIPTS = ["batch-upload.js"];
+export const NO_FILE_MESSAGE = "請選擇要上傳的檔案。";
 
-const uploadForm = z.object({
+const uploadFields = z.object({
 	unitCode: z.string().regex(/^\d{9}$/),
 	contactName: z.string().trim().max(50),
 	contactEmail: z.string().trim().max(254),
-	file: z.instanceof(File),
 });
 
 const batchParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{10,40}$/) });
@@ -40,62 +40,49 @@ export const batchUploadRoutes = new Hono<AppEnv>()
 			contactName: person.name,
 			contactEmail: person.email ?? "",
 		};
-		return c.render(<UploadPage person={person} values={values} />, {
-			title: "健保卡註冊申請整批資料上傳",
-			scripts: ["batch-upload.js"],
-		});
+		return c.render(<UploadPage person={person} values={values} />, { title: TITLE, scripts: SCRIPTS });
 	})
 	.get("/template.csv", (c) => {
 		c.header("Content-Type", "text/csv; charset=utf-8");
 		c.header("Content-Disposition", `attachment; filename="template.csv"; filename*=UTF-8''${encodeURIComponent("健保卡整批註冊範例.csv")}`);
 		return c.body(TEMPLATE_CSV);
 	})
-	.post(
-		"/",
-		bodyLimit({
-			maxSize: MAX_FILE_BYTES + FORM_OVERHEAD_BYTES,
-			onError: () => {
-				throw new AppError("PAYLOAD_TOO_LARGE", "檔案超過 10 MB 上限，請將資料分成多個檔案上傳。");
-			},
-		}),
-		validate("form", uploadForm),
-		async (c) => {
-			const person = requirePerson(c.var.person);
-			const form = c.req.valid("form");
-			const values: UploadFormValues = { unitCode: form.unitCode, contactName: form.contactName, contactEmail: form.contactEmail };
-			const contactEmail = normalizeEmail(form.contactEmail);
-			const fieldError = !form.contactName
-				? "請輸入聯絡人。"
-				: !contactEmail
-					? "聯絡人E-Mail格式錯誤。"
-					: form.file.size === 0 && !form.file.name
-						? "請選擇要上傳的檔案。"
-						: null;
-			if (fieldError || !contactEmail) {
-				c.status(400);
-				return c.render(<UploadPage person={person} values={values} error={{ message: fieldError ?? "" }} />, {
-					title: "健保卡註冊申請整批資料上傳",
-					scripts: ["batch-upload.js"],
-				});
-			}
-			const outcome = await uploadBatch(c.env, c.var.db, person, {
-				unitCode: form.unitCode,
-				contactName: form.contactName,
-				contactEmail,
-				fileName: form.file.name,
-				bytes: new Uint8Array(await form.file.arrayBuffer()),
-			});
-			if (!outcome.ok) {
-				c.status(422);
-				const error = outcome.detail ? { code: outcome.code, detail: outcome.detail } : { code: outcome.code };
-				return c.render(<UploadPage person={person} values={values} error={error} />, {
-					title: "健保卡註冊申請整批資料上傳",
-					scripts: ["batch-upload.js"],
-				});
-			}
-			return c.redirect(`/batches/${outcome.batchId}`, 303);
-		},
-	)
+	.post("/", async (c) => {
+		const person = requirePerson(c.var.person);
+		// Streamed, never buffered past the file limit (middleware/body-limit.ts); the CSRF middleware
+		// has already read the `_csrf` field from the form's leading fields.
+		const { fields, file } = await readUploadForm(c.req.raw, "file", MAX_FILE_BYTES);
+		const parsed = uploadFields.safeParse(fields);
+		if (!parsed.success) throw new AppError("BAD_REQUEST");
+		const form = parsed.data;
+		const values: UploadFormValues = { unitCode: form.unitCode, contactName: form.contactName, contactEmail: form.contactEmail };
+		const render = (error: NonNullable<Parameters<typeof UploadPage>[0]["error"]>) =>
+			c.render(<UploadPage person={person} values={values} error={error} />, { title: TITLE, scripts: SCRIPTS });
+		const contactEmail = normalizeEmail(form.contactEmail);
+		const fieldError = !form.contactName
+			? "請輸入聯絡人。"
+			: !contactEmail
+				? "聯絡人E-Mail格式錯誤。"
+				: !file || (file.name === "" && "bytes" in file && file.bytes.byteLength === 0)
+					? NO_FILE_MESSAGE
+					: null;
+		if (fieldError || !contactEmail || !file) {
+			c.status(400);
+			return render({ message: fieldError ?? NO_FILE_MESSAGE });
+		}
+		const outcome = await uploadBatch(c.env, c.var.db, person, {
+			unitCode: form.unitCode,
+			contactName: form.contactName,
+			contactEmail,
+			fileName: file.name,
+			file: "bytes" in file ? { bytes: file.bytes } : { tooLarge: true, size: file.size },
+		});
+		if (!outcome.ok) {
+			c.status(422);
+			return render(outcome.detail ? { code: outcome.code, detail: outcome.detail } : { code: outcome.code });
+		}
+		return c.redirect(`/batches/${outcome.batchId}`, 303);
+	})
 	.get("/:id/status", validate("param", batchParam), async (c) => {
 		const batch = await getVisibleBatch(c.var.db, requirePerson(c.var.person), c.req.valid("param").id);
 		return c.json({

@@ -114,13 +114,13 @@ function renderVerify(c: VerifyContext, binding: PreSession | null, ticket: stri
 
 /**
  * Ticket brute force (SPEC §7): a ticket that matches nothing counts against the client's IP, and past
- * the limit is refused with 429 (and audited). Only unknown tickets count, so a registrant with a real
+ * the limit is refused with 429 and Retry-After (audited once per client and window). Only unknown tickets count, so a registrant with a real
  * link is never throttled by someone else's guesses from a shared IP — at the price that, over the
  * limit, a lucky guess is still answered; the 256-bit ticket is what makes a guess hopeless.
  */
 async function throttleUnknownTicket(c: VerifyContext): Promise<void> {
-	const { limited } = await countFailure(c.var.db, UNKNOWN_TICKET_RULE, clientKeyOf(c.req.raw.headers));
-	if (limited) throw new AppError("RATE_LIMITED", RATE_LIMITED_MESSAGE);
+	const counted = await countFailure(c.var.db, UNKNOWN_TICKET_RULE, clientKeyOf(c.req.raw.headers));
+	if (counted.limited) throw new AppError("RATE_LIMITED", RATE_LIMITED_MESSAGE, { retryAfter: counted.retryAfterS });
 }
 
 function renderResend(c: VerifyContext, props: Parameters<typeof ResendPage>[0]) {

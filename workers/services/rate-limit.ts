@@ -1,8 +1,10 @@
 // Fixed-window counters for refusals worth throttling (SPEC §7: ticket brute force is rate limited and
 // logged). A rule counts failed attempts per client IP and action in D1 (rate_limits); once a client
-// has more than `max` failures in the current window each further failure is refused with 429 and the
-// refusal is written to the audit log. Only failures are counted, so a caller decides what a failure
-// is (for /verify: a ticket that matches nothing) and successful use is never throttled.
+// has more than `max` failures in the current window each further failure is refused with 429 and a
+// Retry-After of the window's end. The audit log gets one row per client and window, at the first
+// refusal: the count of all of them is the rate_limits row's, so a flood of guesses cannot flood the
+// audit trail too. Only failures are counted, so a caller decides what a failure is (for /verify: a
+// ticket that matches nothing) and successful use is never throttled.
 import { sql } from "drizzle-orm";
 import { rateLimits } from "../../schema/d1.ts";
 import type { Db } from "../env.ts";
@@ -21,11 +23,14 @@ export function clientKeyOf(headers: Headers): string {
 	return headers.get("CF-Connecting-IP")?.slice(0, 64) || "local";
 }
 
+export type RateCount = { limited: false } | { limited: true; retryAfterS: number };
+
 /**
  * Counts one failure of `rule.action` by `clientKey` and says whether the client is now over the limit
- * (the `max`+1-th failure in the window and every one after it); an over-limit failure is audited.
+ * (the `max`+1-th failure in the window and every one after it) and for how many seconds; the first
+ * over-limit failure of a window is audited.
  */
-export async function countFailure(db: Db, rule: RateRule, clientKey: string, now = Date.now()): Promise<{ limited: boolean }> {
+export async function countFailure(db: Db, rule: RateRule, clientKey: string, now = Date.now()): Promise<RateCount> {
 	const windowStart = now - (now % rule.windowMs);
 	const row = await db
 		.insert(rateLimits)
@@ -35,6 +40,8 @@ export async function countFailure(db: Db, rule: RateRule, clientKey: string, no
 		.get();
 	const count = row?.count ?? 1;
 	if (count <= rule.max) return { limited: false };
-	await audit(db, { actor: null, action: "rate-limit.refused", target: clientKey, detail: `${rule.action} ${count}/${rule.max}` }, now);
-	return { limited: true };
+	if (count === rule.max + 1) {
+		await audit(db, { actor: null, action: "rate-limit.refused", target: clientKey, detail: `${rule.action}; over ${rule.max} in the window from ${windowStart}` }, now);
+	}
+	return { limited: true, retryAfterS: Math.max(1, Math.ceil((windowStart + rule.windowMs - now) / 1000)) };
 }

@@ -9,6 +9,7 @@
 import { and, count, eq, gt } from "drizzle-orm";
 import { credentials, registrations, signInFailures } from "../../schema/d1.ts";
 import { maskIdNo } from "../domain/mask.ts";
+import { normalizePassword } from "../domain/password.ts";
 import { formatLogTime } from "../domain/taipei-time.ts";
 import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
@@ -66,7 +67,8 @@ export async function signInWithNhiCard(db: Db, input: NhiCardSignIn, now = Date
 		return refuse(db, idNo, "nhi-card", "LOCKED", lockedMessage(credential.lockedUntil), now);
 	}
 
-	if (!(await verifyPassword(password, credential.passwordHash))) {
+	const matched = await matchPassword(password, credential.passwordHash);
+	if (!matched) {
 		await db.insert(signInFailures).values({ idNo, at: now });
 		const since = Math.max(now - LOCKOUT_WINDOW_MS, credential.lockedUntil ?? 0);
 		const recent =
@@ -86,12 +88,24 @@ export async function signInWithNhiCard(db: Db, input: NhiCardSignIn, now = Date
 	}
 
 	await db.delete(signInFailures).where(eq(signInFailures.idNo, idNo));
-	const rehash = needsRehash(credential.passwordHash) ? await hashPassword(password) : null;
+	const rehash = matched === "as-typed" || needsRehash(credential.passwordHash) ? await hashPassword(normalizePassword(password)) : null;
 	await db
 		.update(credentials)
 		.set(rehash ? { lockedUntil: null, passwordHash: rehash, updatedAt: now } : { lockedUntil: null })
 		.where(eq(credentials.idNo, idNo));
 	return succeed(db, idNo, "nhi-card", now);
+}
+
+/**
+ * The typed 註冊密碼 against the stored hash: its NFKC form (how passwords are hashed now), or, for a
+ * hash stored before that rule, the text as typed when NFKC changes it ("as-typed": the caller rehashes
+ * it in NFKC form, so each such password migrates at its next sign-in).
+ */
+async function matchPassword(typed: string, stored: string): Promise<"nfkc" | "as-typed" | null> {
+	const normalized = normalizePassword(typed);
+	if (await verifyPassword(normalized, stored)) return "nfkc";
+	if (normalized !== typed && (await verifyPassword(typed, stored))) return "as-typed";
+	return null;
 }
 
 /** A proof verifier's refusal is shown as it is; anything else is a real error and goes to app.onError. */

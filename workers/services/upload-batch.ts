@@ -4,10 +4,11 @@
 // file leaves only its rejection record (status 入檔失敗 with the reason), never a row.
 import { eq } from "drizzle-orm";
 import { batches } from "../../schema/d1.ts";
-import { decodeCsvBytes } from "../domain/csv-decode.ts";
+import { decodeCsvBytes, describePosition } from "../domain/csv-decode.ts";
 import { checkFileShape, MAX_FILE_BYTES } from "../domain/csv-rows.ts";
 import { baseName, parseBatchFileName } from "../domain/file-name.ts";
 import { maskIdNo } from "../domain/mask.ts";
+import { stripBidiControls } from "../domain/normalize.ts";
 import { FILE_REASONS, INTERNAL_FAILURE, type FileReasonCode } from "../domain/reasons.ts";
 import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
@@ -20,20 +21,21 @@ export type UploadInput = {
 	contactName: string;
 	contactEmail: string;
 	fileName: string;
-	bytes: Uint8Array;
+	/** The file's bytes, or only its size when it went past the limit and was not read to its end. */
+	file: { bytes: Uint8Array } | { tooLarge: true; size: number };
 };
 
-/** A refused file: its reason code, and for FILE_COLUMNS which column is where. */
+/** A refused file: its reason code, and where the rule can tell which column is where or which byte. */
 export type FileRejection = { code: FileReasonCode; detail?: string };
 
 export type UploadOutcome = { ok: true; batchId: string } | ({ ok: false; batchId: string } & FileRejection);
 
 function fileRejection(input: UploadInput, unitCode: string, now: number): { rejected: FileRejection } | { text: string; encoding: string } {
-	if (input.bytes.byteLength > MAX_FILE_BYTES) return { rejected: { code: "FILE_TOO_LARGE" } };
+	if (!("bytes" in input.file) || input.file.bytes.byteLength > MAX_FILE_BYTES) return { rejected: { code: "FILE_TOO_LARGE" } };
 	const name = parseBatchFileName(input.fileName, unitCode, now);
 	if (!name.ok) return { rejected: { code: name.code } };
-	const decoded = decodeCsvBytes(input.bytes);
-	if (!decoded.ok) return { rejected: { code: decoded.code } };
+	const decoded = decodeCsvBytes(input.file.bytes);
+	if (!decoded.ok) return { rejected: "at" in decoded ? { code: decoded.code, detail: describePosition(decoded.at) } : { code: decoded.code } };
 	const shape = checkFileShape(decoded.text);
 	if (!shape.ok) return { rejected: "detail" in shape ? { code: shape.code, detail: shape.detail } : { code: shape.code } };
 	return { text: decoded.text, encoding: decoded.encoding };
@@ -55,16 +57,17 @@ export async function uploadBatch(
 	const unit = person.units.find((u) => u.code === input.unitCode);
 	if (!unit) throw new AppError("FORBIDDEN");
 	const batchId = randomToken(16);
-	const fileName = baseName(input.fileName).slice(0, 200);
+	// Bidi controls would make a stored name read otherwise on every page and log ("a\u202Evsc.exe").
+	const fileName = stripBidiControls(baseName(input.fileName)).slice(0, 200);
 	const record = {
 		id: batchId,
 		unitCode: unit.code,
 		uploaderIdNo: person.idNo,
 		uploaderName: person.name,
-		contactName: input.contactName,
+		contactName: stripBidiControls(input.contactName),
 		contactEmail: input.contactEmail,
 		fileName,
-		fileBytes: input.bytes.byteLength,
+		fileBytes: "bytes" in input.file ? input.file.bytes.byteLength : input.file.size,
 		uploadedAt: now,
 	};
 	const checked = fileRejection({ ...input, fileName }, unit.code, now);

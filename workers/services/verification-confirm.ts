@@ -6,6 +6,7 @@ import type { RegistrationStatus } from "../../schema/d1.ts";
 import { maskEmail, maskIdNo } from "../domain/mask.ts";
 import {
 	CONFIRM_MISMATCH_MESSAGE,
+	normalizePassword,
 	PASSWORD_PROBLEM_MESSAGES,
 	passwordProblems,
 	type PasswordProblem,
@@ -133,7 +134,8 @@ export async function confirmRegistration(env: Env, db: Db, input: ConfirmInput)
 	if (!t) return refuse(db, null, "TICKET_UNKNOWN", now);
 	const state = stateOf(t, now);
 	if (state !== "ok") return refuse(db, t, TICKET_REFUSALS[state], now);
-	if (input.password !== input.passwordConfirm) return refuse(db, t, "CONFIRM_MISMATCH", now);
+	const password = normalizePassword(input.password);
+	if (password !== normalizePassword(input.passwordConfirm)) return refuse(db, t, "CONFIRM_MISMATCH", now);
 
 	let card: { idNo: string };
 	try {
@@ -144,13 +146,13 @@ export async function confirmRegistration(env: Env, db: Db, input: ConfirmInput)
 	}
 	if (card.idNo !== t.id_no) return refuse(db, t, "WRONG_CARD", now);
 
-	const problems = passwordProblems(input.password, { idNo: t.id_no, birthDate: t.birth_date ?? "" });
+	const problems = passwordProblems(password, { idNo: t.id_no, birthDate: t.birth_date ?? "" });
 	if (problems.length > 0) {
 		const outcome = await refuse(db, t, "PASSWORD_RULES", now, problems.map((p) => PASSWORD_PROBLEM_MESSAGES[p]).join(""));
 		return { ...outcome, problems };
 	}
 
-	const passwordHash = await hashPassword(input.password);
+	const passwordHash = await hashPassword(password);
 	const window = env.VERIFICATION_WINDOW.getByName(windowName(t.registration_id, t.ticket_generation));
 	const result: WindowOutcome = await window.confirm({ passwordHash, idNo: t.id_no, now });
 	if (!result.ok) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeCsvBytes } from "../../../workers/domain/csv-decode.ts";
+import { decodeCsvBytes, describePosition } from "../../../workers/domain/csv-decode.ts";
 
 /** Big5 codes of the header's characters (checked against TextDecoder("big5") below). */
 const BIG5: Record<string, readonly [number, number]> = {
@@ -135,6 +135,19 @@ describe("decoding an uploaded CSV", () => {
 	it("refuses bytes that are neither UTF-8 nor Big5", () => {
 		// 0xFF is never a Big5 lead byte; 0x80 is not one either.
 		expect(decodeCsvBytes(concat(utf8(ROW), bytes(0xff, 0xff, 0x80)))).toEqual({ ok: false, code: "FILE_BINARY" });
+	});
+
+	it("refuses a Big5 file with a user-defined character (造字, 0x8140), naming its line and byte", () => {
+		const file = concat(big5(`${HEADER}\r\n${ROW}\r\n`), utf8("A123456789,"), bytes(0x81, 0x40), utf8(",0912345678,\r\n"));
+		const at = big5(`${HEADER}\r\n${ROW}\r\nA123456789,`).length + 1;
+		expect(decodeCsvBytes(file)).toEqual({ ok: false, code: "FILE_BIG5_USER_DEFINED", at: { line: 3, byte: at, pair: "0x8140" } });
+		expect(describePosition({ line: 3, byte: at, pair: "0x8140" })).toBe(`（第 3 列，檔案第 ${at} 個位元組：0x8140）`);
+	});
+
+	it("reads user-defined-area pairs the Big5 decoder knows (HKSCS characters) as text", () => {
+		// 0x8840 is in CP950's user-defined area, and HKSCS (which WHATWG's Big5 follows) gives it a character.
+		const decoded = decodeCsvBytes(concat(big5(`${HEADER}\r\n`), bytes(0x88, 0x40), utf8(`,${ROW}\r\n`)));
+		expect(decoded).toMatchObject({ ok: true, encoding: "big5" });
 	});
 
 	it("refuses a UTF-8 BOM followed by bytes that are not UTF-8", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeCell, normalizeIdNo } from "../../../workers/domain/normalize.ts";
+import { normalizeCell, normalizeIdNo, stripBidiControls } from "../../../workers/domain/normalize.ts";
 
 describe("normalizeCell", () => {
 	it("turns full-width letters and digits typed with a Chinese IME into half-width", () => {
@@ -24,6 +24,13 @@ describe("normalizeCell", () => {
 		expect(normalizeCell("A12\u200B3456\u200C78\u200D9\u2060")).toBe("A123456789");
 		expect(normalizeCell("\u200E0912345678\u200F")).toBe("0912345678");
 		expect(normalizeCell("\u200B \u200B")).toBe("");
+	});
+
+	it("drops bidi embeddings, overrides and isolates, which would make a log line read backwards", () => {
+		expect(normalizeCell("A12\u202E3456789")).toBe("A123456789");
+		expect(normalizeCell("\u202Aa@b.tw\u202C")).toBe("a@b.tw");
+		expect(normalizeCell("\u2066王\u2067小\u2068明\u2069\u202B\u202D\u061C")).toBe("王小明");
+		expect(stripBidiControls("1100010001050801\u202Evsc.exe")).toBe("1100010001050801vsc.exe");
 	});
 
 	it("keeps every printable ASCII character as typed, inner spaces included", () => {

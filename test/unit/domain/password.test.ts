@@ -55,8 +55,9 @@ describe("passwordStrength", () => {
 		expect(passwordStrength("Abcdef1健")).toBe("強");
 	});
 
-	it("does not count full-width letters and digits as ASCII letters and digits", () => {
-		expect(passwordStrength("ａｂｃ１２３")).toBe("弱");
+	it("rates a password typed with a full-width IME as the half-width password it is (NFKC): ａｂｃ１２３ is abc123", () => {
+		expect(passwordStrength("ａｂｃ１２３")).toBe(passwordStrength("abc123"));
+		expect(passwordStrength("Ｎｈｉ－２０２４＃ｏｋ")).toBe("強");
 	});
 });
 
@@ -85,6 +86,16 @@ describe("passwordProblems", () => {
 		for (const ch of [" ", "\u3000", "\t", "<", ">", "'", '"']) {
 			expect(passwordProblems(`abc${ch}def`, CTX), JSON.stringify(ch)).toEqual(["FORBIDDEN_CHAR"]);
 		}
+	});
+
+	it("forbids the full-width ＜ ＞ ＇ ＂ as it forbids < > ' \" (NFKC before the rules)", () => {
+		for (const ch of ["＜", "＞", "＇", "＂", "\uFE64", "\uFE65"]) {
+			expect(passwordProblems(`abc${ch}def`, CTX), JSON.stringify(ch)).toEqual(["FORBIDDEN_CHAR"]);
+		}
+	});
+
+	it("forbids the ID number typed in full-width", () => {
+		expect(passwordProblems("Ａ１２３４５６７８９", CTX)).toContain("CONTAINS_ID");
 	});
 
 	it("forbids the ID number, in any letter case", () => {
