@@ -329,3 +329,49 @@ export const rateLimits = sqliteTable(
 	},
 	(t) => [primaryKey({ columns: [t.action, t.clientKey, t.windowStart] })],
 );
+
+export const BINDING_SOURCES = ["nhi-card", "id-match"] as const;
+
+/**
+ * 自然人憑證 bound to one person (issue 14.1): by issuer + serial, with the SHA-256 of its public key.
+ * Written when the person proved themselves with their own NHI card in the same sign-in, or when the
+ * ID-match port said the certificate was issued to that ID. Name + last 4 of the ID never bind.
+ */
+export const certificateBindings = sqliteTable(
+	"certificate_bindings",
+	{
+		issuer: text("issuer").notNull(), // issuer DN as @peculiar/x509 prints it
+		serial: text("serial").notNull(), // upper-case hex
+		idNo: text("id_no").notNull(),
+		publicKeySha256: text("public_key_sha256").notNull(), // hex of SHA-256 over the SubjectPublicKeyInfo
+		boundBy: text("bound_by", { enum: BINDING_SOURCES }).notNull(),
+		boundAt: integer("bound_at").notNull(),
+		revokedAt: integer("revoked_at"),
+	},
+	(t) => [primaryKey({ columns: [t.issuer, t.serial] }), index("certificate_bindings_person").on(t.idNo)],
+);
+
+export const PENDING_PROOF_KINDS = ["certificate-binding", "manager-claim"] as const;
+export type PendingProofKind = (typeof PENDING_PROOF_KINDS)[number];
+
+/**
+ * A certificate sign-in that needs the person's own proof next, in the same browser (bound to the
+ * SHA-256 of its pre-session cookie, like challenges), within 15 minutes: an unbound 自然人憑證
+ * waiting for that person's NHI card sign-in to bind it, or a 工商憑證 holder waiting for their own
+ * card or bound certificate before they become the manager of a unit that has none.
+ */
+export const pendingProofs = sqliteTable(
+	"pending_proofs",
+	{
+		bindingHash: text("binding_hash").notNull(),
+		kind: text("kind", { enum: PENDING_PROOF_KINDS }).notNull(),
+		idNo: text("id_no").notNull(), // the ID typed at the certificate sign-in
+		certificateIssuer: text("certificate_issuer").notNull(),
+		certificateSerial: text("certificate_serial").notNull(),
+		publicKeySha256: text("public_key_sha256").notNull(),
+		ban: text("ban"), // manager-claim: the 工商憑證's 統一編號
+		createdAt: integer("created_at").notNull(),
+		expiresAt: integer("expires_at").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.bindingHash, t.kind] })],
+);

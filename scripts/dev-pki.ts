@@ -30,6 +30,7 @@ import {
 	SUBJECT_DIRECTORY_ATTRIBUTES_OID,
 } from "../workers/domain/proof-payloads.ts";
 import { buildDemoData, type DemoDataSet } from "./demo-data.ts";
+import { DEV_HOLDER_OID, devHolderDigest } from "../workers/services/id-match.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 export const CERTS_FILE = path.join(ROOT, ".reader-keys", "certs.json");
@@ -153,6 +154,9 @@ async function issueCard(plan: CardPlan): Promise<ReaderCertificate> {
 		extensions: [
 			new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
 			new Extension(SUBJECT_DIRECTORY_ATTRIBUTES_OID, false, encodeSubjectDirectoryAttributes([attribute])),
+			// The local ID-match port (workers/services/id-match.ts) reads the holder's full ID from here,
+			// standing in for MOICA's online check: a 自然人憑證 then binds at its first sign-in.
+			...(plan.kind === "moica" && plan.holder.idNo ? [new Extension(DEV_HOLDER_OID, false, new TextEncoder().encode(await devHolderDigest(plan.holder.idNo)))] : []),
 			await SubjectKeyIdentifierExtension.create(keys.publicKey),
 			await AuthorityKeyIdentifierExtension.create(plan.issuer.keys.publicKey),
 		],

@@ -1,13 +1,14 @@
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { auditLog, credentials, passkeys, sessions, signInFailures, unitStaff } from "../../schema/d1.ts";
+import { auditLog, certificateBindings, credentials, passkeys, sessions, signInFailures, unitStaff } from "../../schema/d1.ts";
 import { maskIdNo } from "../../workers/domain/mask.ts";
 import { CHALLENGE_SPENT_MESSAGE } from "../../workers/services/challenges.ts";
 import { lockedMessage, NOT_REGISTERED_MESSAGE } from "../../workers/services/sign-in.ts";
 import { hashPassword, verifyPassword } from "../../workers/lib/password-hash.ts";
-import { makePerson, makeStaff, makeUnit, signIn, testDb } from "../fixtures/index.ts";
-import { issueCertificate, makeTestCa, signCardChallenge, signCertificateChallenge, type TestCa } from "../fixtures/pki.ts";
+import { BINDING_PENDING_MESSAGE, CLAIM_PENDING_MESSAGE } from "../../workers/services/certificate-sign-in.ts";
+import { freshIdNo, makePerson, makeStaff, makeUnit, request, signIn, testDb } from "../fixtures/index.ts";
+import { issueCertificate, makeIntermediateCa, makeTestCa, signCardChallenge, signCertificateChallenge, type TestCa } from "../fixtures/pki.ts";
 import { completeRegistration, giveCard, PORTAL_ORIGIN, TestBrowser, type CardHolder } from "../fixtures/sign-in.ts";
 import { SoftAuthenticator } from "../fixtures/webauthn.ts";
 
@@ -198,7 +199,7 @@ describe("sign-in with certificate cards", () => {
 	it("signs a person in with their 自然人憑證 (the ID typed, the PIN never sent)", async () => {
 		const unit = await makeUnit(db);
 		const clerk = await makeStaff(db, unit.code, "clerk", { name: "陳志明" });
-		const cert = await issueCertificate(ca, { name: "陳志明", idLast4: clerk.idNo.slice(-4) });
+		const cert = await issueCertificate(ca, { name: "陳志明", idLast4: clerk.idNo.slice(-4), holderIdNo: clerk.idNo });
 		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
 		const page = await browser.openSignIn("moica");
 		expect(page).toMatch(/<input type="password" id="moica-pin"(?![^>]*name=)[^>]*>/);
@@ -208,7 +209,23 @@ describe("sign-in with certificate cards", () => {
 		const [session] = await db.select().from(sessions).where(eq(sessions.idNo, clerk.idNo)).all();
 		expect(session?.method).toBe("moica");
 		expect(session?.actingBan).toBeNull();
-		expect((await auditOf(clerk.idNo)).map((a) => a.action)).toContain("sign-in");
+		expect((await auditOf(clerk.idNo)).map((a) => a.action)).toEqual(expect.arrayContaining(["certificate.bind", "sign-in"]));
+		// The ID-match port (the development CA's record of the holder) bound it to this person.
+		const [binding] = await db.select().from(certificateBindings).where(eq(certificateBindings.idNo, clerk.idNo)).all();
+		expect(binding).toMatchObject({ serial: cert.cert.serialNumber.toUpperCase(), boundBy: "id-match", revokedAt: null });
+	});
+
+	it("signs in with a 自然人憑證 whose issuing CA the helper passes along, the portal trusting only the root", async () => {
+		const issuing = await makeIntermediateCa(ca, "MOICA Test Issuing CA");
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk", { name: "陳志明" });
+		const cert = await issueCertificate(issuing, { name: "陳志明", idLast4: clerk.idNo.slice(-4), holderIdNo: clerk.idNo });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moica");
+		const without = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", cert, clerk.idNo));
+		expect(await without.text()).toContain("憑證非由受信任之憑證機構簽發。");
+		const res = await browser.postForm("/sign-in/moica", { ...(await certificateForm(browser, "moica", cert, clerk.idNo)), chain: issuing.cert.toString("base64") });
+		expect(res.status).toBe(303);
 	});
 
 	it("refuses a 自然人憑證 whose last 4 of the ID do not match the typed ID", async () => {
@@ -280,7 +297,7 @@ describe("sign-in with certificate cards", () => {
 		expect((await browser.postJson("/passkeys/options", {})).status).toBe(403);
 	});
 
-	it("refuses a 工商憑證 to someone who is not the unit's manager, and makes the first holder of a manager-less unit its manager", async () => {
+	it("refuses a 工商憑證 to someone who is not the unit's manager", async () => {
 		const unit = await makeUnit(db, { ban: "22099131" });
 		await makeStaff(db, unit.code, "manager");
 		const clerk = await makeStaff(db, unit.code, "clerk");
@@ -291,20 +308,6 @@ describe("sign-in with certificate cards", () => {
 		expect(refused.status).toBe(401);
 		expect(await refused.text()).toContain("您不是此工商憑證所屬投保單位的單位管理者");
 		expect((await auditOf(clerk.idNo)).map((a) => a.detail)).toContain("moeaca; NOT_MANAGER");
-
-		const newUnit = await makeUnit(db, { ban: "53212539" });
-		const person = await makePerson(db, { email: "owner@new.example.tw" });
-		const newCert = await issueCertificate(ca, { name: newUnit.name, ban: "53212539" });
-		const res = await browser.postForm("/sign-in/moeaca", await certificateForm(browser, "moeaca", newCert, person.idNo));
-		expect(res.status).toBe(303);
-		const row = await db
-			.select()
-			.from(unitStaff)
-			.where(and(eq(unitStaff.unitCode, newUnit.code), eq(unitStaff.idNo, person.idNo)))
-			.get();
-		expect(row?.role).toBe("manager");
-		expect(row?.email).toBe("owner@new.example.tw");
-		expect((await auditOf(person.idNo)).map((a) => a.action)).toContain("staff.manager.moeaca");
 	});
 
 	it("refuses a 自然人憑證 offered as a 工商憑證", async () => {
@@ -315,6 +318,207 @@ describe("sign-in with certificate cards", () => {
 		await browser.openSignIn("moeaca");
 		const res = await browser.postForm("/sign-in/moeaca", await certificateForm(browser, "moeaca", cert, manager.idNo));
 		expect(await res.text()).toContain("此憑證不是工商憑證。");
+	});
+});
+
+describe("自然人憑證 bound to one person (issue 14.1)", () => {
+	let ca: TestCa;
+	beforeAll(async () => {
+		ca = await makeTestCa();
+	});
+
+	async function certificateForm(browser: TestBrowser, purpose: "moica" | "moeaca", cert: Awaited<ReturnType<typeof issueCertificate>>, idNo: string) {
+		const issued = await browser.challenge(purpose);
+		const signature = await signCertificateChallenge(cert, PORTAL_ORIGIN, issued.challenge);
+		return { idNo, challengeId: issued.challengeId, certificate: cert.certificateDer, signature, origin: PORTAL_ORIGIN };
+	}
+
+	/** Two people of one unit with the same name and the same last 4 of the ID: A holds a 自然人憑證, T is the target. */
+	async function twins() {
+		const unit = await makeUnit(db);
+		const a = await makeStaff(db, unit.code, "clerk", { name: "林家豪" });
+		const last4 = a.idNo.slice(-4);
+		let targetId = freshIdNo("B");
+		while (targetId.slice(-4) !== last4) targetId = freshIdNo("B");
+		const t = await makeStaff(db, unit.code, "manager", { name: "林家豪", idNo: targetId });
+		return { unit, a, t };
+	}
+
+	it("does not sign in as T with A's genuine 自然人憑證 and T's ID typed, though T shares A's name and last 4 of the ID", async () => {
+		const { a, t } = await twins();
+		// A's certificate as the development CA issued it (the ID-match port knows it is A's) …
+		const aCert = await issueCertificate(ca, { name: "林家豪", idLast4: a.idNo.slice(-4), holderIdNo: a.idNo });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moica");
+		const res = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", aCert, t.idNo));
+		expect(res.status).toBe(401);
+		expect(await res.text()).toContain("憑證與身分證號不符。");
+		// … and one the port cannot tell about (as a real card would be here): no session either, only the ask for T's own card.
+		const unknown = await issueCertificate(ca, { name: "林家豪", idLast4: a.idNo.slice(-4) });
+		const pending = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", unknown, t.idNo));
+		expect(pending.status).toBe(202);
+		expect(await pending.text()).toContain(BINDING_PENDING_MESSAGE);
+		expect(browser.signedIn).toBe(false);
+		expect(await db.select().from(sessions).where(eq(sessions.idNo, t.idNo)).all()).toHaveLength(0);
+		expect(await db.select().from(certificateBindings).where(eq(certificateBindings.idNo, t.idNo)).all()).toHaveLength(0);
+	});
+
+	it("refuses a certificate bound to A when T's ID is typed", async () => {
+		const { a, t } = await twins();
+		const aCert = await issueCertificate(ca, { name: "林家豪", idLast4: a.idNo.slice(-4), holderIdNo: a.idNo });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moica");
+		expect((await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", aCert, a.idNo))).status).toBe(303);
+		const other = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await other.openSignIn("moica");
+		const res = await other.postForm("/sign-in/moica", await certificateForm(other, "moica", aCert, t.idNo));
+		expect(res.status).toBe(401);
+		expect(await res.text()).toContain("憑證與身分證號不符。");
+	});
+
+	it("without an ID-match port, binds a certificate by its holder's NHI card sign-in in the same browser, then signs in with the certificate alone", async () => {
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk", { name: "黃美玲" });
+		const card = await giveCard(db, clerk.idNo);
+		await completeRegistration(db, clerk.idNo, unit.code, PASSWORD);
+		const cert = await issueCertificate(ca, { name: "黃美玲", idLast4: clerk.idNo.slice(-4) });
+		const production = { TRUSTED_ROOTS_PEM: ca.pem, ENVIRONMENT: "production" };
+		const browser = new TestBrowser(production);
+		await browser.openSignIn("moica");
+		const first = await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", cert, clerk.idNo));
+		expect(first.status).toBe(202);
+		expect(await first.text()).toContain(BINDING_PENDING_MESSAGE);
+		expect((await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, PASSWORD))).status).toBe(303);
+		const [binding] = await db.select().from(certificateBindings).where(eq(certificateBindings.idNo, clerk.idNo)).all();
+		expect(binding).toMatchObject({ serial: cert.cert.serialNumber.toUpperCase(), boundBy: "nhi-card" });
+		expect((await auditOf(clerk.idNo)).map((a) => a.action)).toContain("certificate.bind");
+
+		const later = new TestBrowser(production);
+		await later.openSignIn("moica");
+		expect((await later.postForm("/sign-in/moica", await certificateForm(later, "moica", cert, clerk.idNo))).status).toBe(303);
+		expect(later.signedIn).toBe(true);
+	});
+
+	it("does not bind a certificate to someone else who signs in with their own card in that browser, nor in another browser", async () => {
+		const { unit, a, t } = await twins();
+		for (const person of [a, t]) await completeRegistration(db, person.idNo, unit.code, PASSWORD);
+		const aCard = await giveCard(db, a.idNo);
+		const tCard = await giveCard(db, t.idNo);
+		const unknown = await issueCertificate(ca, { name: "林家豪", idLast4: a.idNo.slice(-4) });
+		const production = { TRUSTED_ROOTS_PEM: ca.pem, ENVIRONMENT: "production" };
+		const browser = new TestBrowser(production);
+		await browser.openSignIn("moica");
+		expect((await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", unknown, t.idNo))).status).toBe(202);
+		// A (who holds the certificate) signs in with A's card in this browser: T's pending binding stays T's.
+		expect((await browser.postForm("/sign-in/nhi-card", await cardForm(browser, aCard, PASSWORD))).status).toBe(303);
+		// T signs in with T's card in another browser: the pending binding was this browser's.
+		const elsewhere = new TestBrowser(production);
+		await elsewhere.openSignIn();
+		expect((await elsewhere.postForm("/sign-in/nhi-card", await cardForm(elsewhere, tCard, PASSWORD))).status).toBe(303);
+		expect(await db.select().from(certificateBindings).where(eq(certificateBindings.serial, unknown.cert.serialNumber.toUpperCase())).all()).toHaveLength(0);
+	});
+
+	it("ends a clerk's certificate bindings when the manager revokes the clerk: the certificate no longer signs in alone", async () => {
+		const unit = await makeUnit(db);
+		const manager = await makeStaff(db, unit.code, "manager");
+		const clerk = await makeStaff(db, unit.code, "clerk", { name: "張志強" });
+		const cert = await issueCertificate(ca, { name: "張志強", idLast4: clerk.idNo.slice(-4), holderIdNo: clerk.idNo });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moica");
+		expect((await browser.postForm("/sign-in/moica", await certificateForm(browser, "moica", cert, clerk.idNo))).status).toBe(303);
+
+		const managerSession = await signIn(db, manager.idNo);
+		const row = await db.select().from(unitStaff).where(eq(unitStaff.idNo, clerk.idNo)).get();
+		const revoke = await request("/staff/revoke", { method: "POST", session: managerSession, body: new URLSearchParams({ unitCode: unit.code, staffId: row?.staffId ?? "" }) });
+		expect(revoke.status).toBe(303);
+		const [binding] = await db.select().from(certificateBindings).where(eq(certificateBindings.idNo, clerk.idNo)).all();
+		expect(binding?.revokedAt).not.toBeNull();
+		expect((await auditOf(clerk.idNo)).map((a) => a.action)).toContain("certificate.unbind");
+
+		const again = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem, ENVIRONMENT: "production" });
+		await again.openSignIn("moica");
+		const res = await again.postForm("/sign-in/moica", await certificateForm(again, "moica", cert, clerk.idNo));
+		expect(res.status).toBe(202);
+		expect(again.signedIn).toBe(false);
+	});
+});
+
+describe("a 工商憑證 holder and a unit without a manager (issue 14.4)", () => {
+	let ca: TestCa;
+	beforeAll(async () => {
+		ca = await makeTestCa();
+	});
+
+	async function moeacaForm(browser: TestBrowser, cert: Awaited<ReturnType<typeof issueCertificate>>, idNo: string) {
+		const issued = await browser.challenge("moeaca");
+		const signature = await signCertificateChallenge(cert, PORTAL_ORIGIN, issued.challenge);
+		return { idNo, challengeId: issued.challengeId, certificate: cert.certificateDer, signature, origin: PORTAL_ORIGIN };
+	}
+
+	async function leaderlessUnit() {
+		const ban = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+		const unit = await makeUnit(db, { ban });
+		const cert = await issueCertificate(ca, { name: unit.name, ban });
+		const person = await makePerson(db, { email: "owner@new.example.tw" });
+		const card = await giveCard(db, person.idNo);
+		await completeRegistration(db, person.idNo, unit.code, PASSWORD);
+		return { unit, cert, person, card };
+	}
+
+	async function managerRow(unitCode: string, idNo: string) {
+		return db
+			.select()
+			.from(unitStaff)
+			.where(and(eq(unitStaff.unitCode, unitCode), eq(unitStaff.idNo, idNo)))
+			.get();
+	}
+
+	it("writes nothing and starts no session for the typed ID alone, then makes that person manager once their own card signs in in the same browser; both steps audited", async () => {
+		const { unit, cert, person, card } = await leaderlessUnit();
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moeaca");
+		const first = await browser.postForm("/sign-in/moeaca", await moeacaForm(browser, cert, person.idNo));
+		expect(first.status).toBe(202);
+		expect(await first.text()).toContain(CLAIM_PENDING_MESSAGE);
+		expect(browser.signedIn).toBe(false);
+		expect(await managerRow(unit.code, person.idNo)).toBeUndefined();
+		expect((await auditOf(person.idNo)).map((a) => a.action)).toContain("staff.manager.claim");
+
+		expect((await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, PASSWORD))).status).toBe(303);
+		expect(await managerRow(unit.code, person.idNo)).toMatchObject({ role: "manager", revokedAt: null, email: "owner@new.example.tw" });
+		const actions = (await auditOf(person.idNo)).map((a) => a.action);
+		expect(actions).toEqual(expect.arrayContaining(["staff.manager.claim", "staff.manager.moeaca"]));
+		expect((await browser.fetch(`/staff?unit=${unit.code}`)).status).toBe(200);
+	});
+
+	it("does not make the typed ID a manager through a card sign-in of someone else in that browser, or of the typed person in another browser", async () => {
+		const { unit, cert, person, card } = await leaderlessUnit();
+		const other = await makePerson(db);
+		const otherCard = await giveCard(db, other.idNo);
+		await completeRegistration(db, other.idNo, unit.code, PASSWORD);
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moeaca");
+		expect((await browser.postForm("/sign-in/moeaca", await moeacaForm(browser, cert, person.idNo))).status).toBe(202);
+		expect((await browser.postForm("/sign-in/nhi-card", await cardForm(browser, otherCard, PASSWORD))).status).toBe(303);
+		const elsewhere = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await elsewhere.openSignIn();
+		expect((await elsewhere.postForm("/sign-in/nhi-card", await cardForm(elsewhere, card, PASSWORD))).status).toBe(303);
+		expect(await managerRow(unit.code, person.idNo)).toBeUndefined();
+		expect(await managerRow(unit.code, other.idNo)).toBeUndefined();
+		expect((await elsewhere.fetch(`/staff?unit=${unit.code}`)).status).toBe(403);
+	});
+
+	it("takes the person's bound 自然人憑證 as their own proof too", async () => {
+		const { unit, cert, person } = await leaderlessUnit();
+		const personal = await issueCertificate(ca, { name: person.name, idLast4: person.idNo.slice(-4), holderIdNo: person.idNo });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moeaca");
+		expect((await browser.postForm("/sign-in/moeaca", await moeacaForm(browser, cert, person.idNo))).status).toBe(202);
+		const issued = await browser.challenge("moica");
+		const signature = await signCertificateChallenge(personal, PORTAL_ORIGIN, issued.challenge);
+		const res = await browser.postForm("/sign-in/moica", { idNo: person.idNo, challengeId: issued.challengeId, certificate: personal.certificateDer, signature, origin: PORTAL_ORIGIN });
+		expect(res.status).toBe(303);
+		expect(await managerRow(unit.code, person.idNo)).toMatchObject({ role: "manager" });
 	});
 });
 

@@ -60,7 +60,9 @@ describe("自然人憑證 (MOICA) proof", () => {
 			kind: "moica",
 			name: PERSON.name,
 			idLast4: PERSON.idNo.slice(-4),
+			issuer: ca.cert.subject,
 			serial: moica.cert.serialNumber.toUpperCase(),
+			publicKeySha256: expect.stringMatching(/^[0-9a-f]{64}$/),
 			notAfter: moica.cert.notAfter.getTime(),
 		});
 		expect(() => matchMoicaPerson(result, PERSON)).not.toThrow();
@@ -108,6 +110,53 @@ describe("自然人憑證 (MOICA) proof", () => {
 
 		expect((await verifyCertificateProof(await proofFrom(leaf, { intermediatesPem: issuing.pem }))).kind).toBe("moica");
 		expect((await refusal(verifyCertificateProof(await proofFrom(leaf)))).message).toBe("憑證非由受信任之憑證機構簽發。");
+	});
+
+	it("builds the chain through the issuing CA the sign-in passes, up to a root that is the only anchor configured (GRCA → MOICA → card)", async () => {
+		const issuing = await makeIntermediateCa(ca, "MOICA Test Issuing CA");
+		const leaf = await issueCertificate(issuing, { name: PERSON.name, idLast4: PERSON.idNo.slice(-4) });
+
+		expect((await verifyCertificateProof(await proofFrom(leaf, { chain: [issuing.cert.toString("base64")] }))).kind).toBe("moica");
+	});
+
+	it("builds a chain two CAs deep, whether they come with the sign-in or are configured", async () => {
+		const policy = await makeIntermediateCa(ca, "Test Policy CA", 1);
+		const issuing = await makeIntermediateCa(policy, "Test Issuing CA");
+		const leaf = await issueCertificate(issuing, { name: PERSON.name, idLast4: PERSON.idNo.slice(-4) });
+
+		expect((await verifyCertificateProof(await proofFrom(leaf, { chain: [issuing.cert.toString("base64"), policy.cert.toString("base64")] }))).kind).toBe("moica");
+		expect((await verifyCertificateProof(await proofFrom(leaf, { intermediatesPem: `${policy.pem}\n${issuing.pem}` }))).kind).toBe("moica");
+	});
+
+	it("trusts an issuing CA configured as the anchor on its own, without its root", async () => {
+		const issuing = await makeIntermediateCa(ca, "MOICA Test Issuing CA");
+		const leaf = await issueCertificate(issuing, { name: PERSON.name, idLast4: PERSON.idNo.slice(-4) });
+
+		expect((await verifyCertificateProof(await proofFrom(leaf, { trustedRootsPem: issuing.pem }))).kind).toBe("moica");
+	});
+
+	it("refuses a chain through a CA that is not allowed that many CAs below it (pathLenConstraint 0)", async () => {
+		const policy = await makeIntermediateCa(ca, "Test Policy CA", 0);
+		const issuing = await makeIntermediateCa(policy, "Test Issuing CA");
+		const leaf = await issueCertificate(issuing, { name: PERSON.name, idLast4: PERSON.idNo.slice(-4) });
+
+		const proof = await proofFrom(leaf, { chain: [issuing.cert.toString("base64"), policy.cert.toString("base64")] });
+		expect((await refusal(verifyCertificateProof(proof))).message).toBe("憑證非由受信任之憑證機構簽發。");
+	});
+
+	it("refuses a chain through a passed certificate that is not a CA, or through an expired CA", async () => {
+		const notCa = await issueCertificate(ca, { name: "Not A CA" });
+		const fakeIssuer: TestCa = { cert: notCa.cert, pem: notCa.cert.toString("pem"), keys: { privateKey: notCa.privateKey, publicKey: await notCa.cert.publicKey.export() } };
+		const leaf = await issueCertificate(fakeIssuer, { name: PERSON.name, idLast4: PERSON.idNo.slice(-4) });
+		expect((await refusal(verifyCertificateProof(await proofFrom(leaf, { chain: [notCa.certificateDer] })))).message).toBe("憑證非由受信任之憑證機構簽發。");
+
+		const expired = await makeIntermediateCa(ca, "Expired Issuing CA", undefined, { notBefore: Date.now() - 800 * DAY_MS, notAfter: Date.now() - DAY_MS });
+		const late = await issueCertificate(expired, { name: PERSON.name, idLast4: PERSON.idNo.slice(-4) });
+		expect((await refusal(verifyCertificateProof(await proofFrom(late, { chain: [expired.cert.toString("base64")] })))).message).toBe("憑證非由受信任之憑證機構簽發。");
+	});
+
+	it("refuses a passed chain entry that is not a certificate", async () => {
+		expect((await refusal(verifyCertificateProof(await proofFrom(moica, { chain: [btoa("not a certificate")] })))).message).toContain("無法讀取憑證內容");
 	});
 
 	it("refuses a certificate whose key may not sign", async () => {

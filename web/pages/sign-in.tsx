@@ -75,7 +75,7 @@ function CertificateForm({ kind, csrfToken, idNo }: { kind: "moica" | "moeaca"; 
 	return (
 		<form method="post" action={`/sign-in/${kind}`} id={`${kind}-form`} class="form-table sign-in-form" data-kind={kind}>
 			<input type="hidden" name="_csrf" value={csrfToken} />
-			<Hidden names={["challengeId", "certificate", "signature", "origin"]} />
+			<Hidden names={["challengeId", "certificate", "chain", "signature", "origin"]} />
 			<p class="hint">
 				{moica
 					? "執行作業說明：請將自然人憑證插入讀卡機，輸入您的身分證號及憑證PIN碼後按「登入」。"

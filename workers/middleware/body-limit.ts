@@ -25,9 +25,10 @@ export const BODY_LIMITS: Record<string, number | typeof STREAMED> = {
 	"POST /batches": STREAMED,
 	"POST /sign-in/challenge": 1 * KB,
 	"POST /sign-in/nhi-card": 4 * KB,
-	// A certificate is ≤ 16 KB of base64 (the form's own limit), which URL-encoding may grow by a third.
-	"POST /sign-in/moica": 32 * KB,
-	"POST /sign-in/moeaca": 32 * KB,
+	// A certificate ≤ 16 KB of base64 and its CA chain ≤ 24 KB (the form's own limits), which URL-encoding
+	// may grow by a third.
+	"POST /sign-in/moica": 64 * KB,
+	"POST /sign-in/moeaca": 64 * KB,
 	"POST /sign-in/passkey/options": 1 * KB,
 	"POST /sign-in/passkey": 16 * KB,
 	"POST /passkeys/options": 1 * KB,

@@ -8,7 +8,9 @@ import { z } from "zod";
 import { AlreadySignedIn, SIGN_IN_TABS, SignInPage, type SignInTab } from "../../web/pages/sign-in.tsx";
 import { validate } from "../lib/validate.ts";
 import { endPreSession, ensurePreSession, requirePreSession, type PreSessionEnv } from "../middleware/pre-session.ts";
+import { completePendingProofs } from "../services/certificate-bindings.ts";
 import { signInWithMoeaca, signInWithMoica } from "../services/certificate-sign-in.ts";
+import { idMatchPort } from "../services/id-match.ts";
 import { issueChallenge } from "../services/challenges.ts";
 import { authenticationOptions, relyingParty, signInWithPasskey } from "../services/passkeys.ts";
 import { createSession, endSession, SESSION_ABSOLUTE_MS, SESSION_COOKIE } from "../services/sessions.ts";
@@ -33,6 +35,8 @@ const certificateForm = z.object({
 	challengeId: token,
 	// A 2048-bit RSA certificate with its extensions is about 1.5 KB of DER, 2 KB as base64; 16 KB is ample.
 	certificate: z.string().max(16_384),
+	// The CA certificates above it (base64 DER, comma-separated), when the helper passes them along.
+	chain: z.string().max(24_576).optional(),
 	signature: z.string().max(1_024),
 	origin: z.string().max(200).optional(),
 });
@@ -40,8 +44,11 @@ const passkeySignIn = z.object({ challengeId: token, response: AUTHENTICATION_RE
 
 type SignInContext = Context<PreSessionEnv>;
 
+/** A certificate sign-in that waits for the person's own NHI card next: 202, and the card's tab. */
+const PENDING_CODES = new Set(["BINDING_PENDING", "CLAIM_PENDING"]);
+
 function renderPage(c: SignInContext, tab: SignInTab, error?: { code: string; message: string }, idNo?: string) {
-	if (error) c.status(error.code === "LOCKED" ? 423 : 401);
+	if (error) c.status(error.code === "LOCKED" ? 423 : PENDING_CODES.has(error.code) ? 202 : 401);
 	return c.render(
 		<SignInPage
 			tab={tab}
@@ -61,6 +68,9 @@ function portalOrigin(c: Context): string {
 }
 
 async function startSession(c: SignInContext, outcome: Extract<SignInOutcome, { ok: true }>): Promise<void> {
+	// What an earlier certificate sign-in in this browser left for this person's own proof: a 自然人憑證
+	// to bind, a unit without a manager to take (certificate-bindings.ts).
+	await completePendingProofs(c.var.db, c.var.preSession.bindingHash, outcome.idNo, outcome.method, Date.now());
 	// A session this browser still had (another tab) ends: one browser, one signed-in person.
 	if (c.var.person) await endSession(c.var.db, c.var.person.tokenHash);
 	const sessionToken = await createSession(c.var.db, outcome.idNo, outcome.method, Date.now(), outcome.actingBan ?? null);
@@ -122,11 +132,12 @@ async function certificateSignIn(c: SignInContext, kind: "moica" | "moeaca", par
 		bindingHash: c.var.preSession.bindingHash,
 		origin: portalOrigin(c),
 		certificate: parsed.certificate,
+		chain: parsed.chain ? parsed.chain.split(",").filter((part) => part.trim() !== "") : [],
 		signature: parsed.signature,
 		trustedRootsPem: c.env.TRUSTED_ROOTS_PEM,
 	};
-	const outcome = kind === "moica" ? await signInWithMoica(c.var.db, input) : await signInWithMoeaca(c.var.db, input);
-	if (!outcome.ok) return renderPage(c, kind, outcome, parsed.idNo);
+	const outcome = kind === "moica" ? await signInWithMoica(c.var.db, input, idMatchPort(c.env)) : await signInWithMoeaca(c.var.db, input);
+	if (!outcome.ok) return renderPage(c, PENDING_CODES.has(outcome.code) ? "nhi-card" : kind, outcome, parsed.idNo);
 	await startSession(c, outcome);
 	return c.redirect("/", 303);
 }

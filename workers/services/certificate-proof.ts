@@ -1,11 +1,14 @@
 // Certificate-card proof (SPEC §7): 自然人憑證 (MOICA) for people, 工商憑證 (MOEACA) for units. The
-// reader helper returns the card's certificate (base64 DER) and its signature over the challenge text
-// after the PIN. Here: the certificate chains to a configured trusted root (TRUSTED_ROOTS_PEM; in local
-// development the seed's dev CA), is within its validity, may sign (keyUsage digitalSignature), names
-// its holder in Subject Directory Attributes, and its key made the signature. Revocation (CRL / OCSP)
-// is not checked: the portal has no route to the CAs' responders yet.
+// reader helper returns the card's certificate (base64 DER), optionally the CA certificates above it,
+// and its signature over the challenge text after the PIN. Here: @peculiar/x509's X509ChainBuilder
+// builds the chain from the leaf through the intermediates the sign-in passed and those configured, up
+// to one of the trust anchors in TRUSTED_ROOTS_PEM (the MOICA / MOEACA issuing CAs, or GRCA when the
+// intermediates come along; in local development the seed's dev CA); every certificate on it is within
+// its validity and every one above the leaf is a CA that may sign certificates. The leaf may sign
+// (keyUsage digitalSignature), names its holder in Subject Directory Attributes, and its key made the
+// signature. Revocation (CRL / OCSP) is not checked: the portal has no route to the CAs' responders yet.
 import "reflect-metadata"; // @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API
-import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, PemConverter, X509Certificate } from "@peculiar/x509";
+import { BasicConstraintsExtension, KeyUsageFlags, KeyUsagesExtension, PemConverter, X509Certificate, X509ChainBuilder } from "@peculiar/x509";
 import { eq } from "drizzle-orm";
 import { units } from "../../schema/d1.ts";
 import {
@@ -33,8 +36,10 @@ export type CertificateProofInput = {
 	challenge: string;
 	/** One or more PEM certificates: the trust anchors. */
 	trustedRootsPem: string;
-	/** Optional PEM intermediates a leaf may be issued by (one level below a trusted root). */
+	/** Optional PEM intermediates a leaf may be issued by (configured). */
 	intermediatesPem?: string;
+	/** CA certificates the sign-in passed along with the leaf (base64 DER), candidates for the chain only. */
+	chain?: readonly string[];
 	now?: number;
 };
 
@@ -46,8 +51,11 @@ export type CertificateProofResult = {
 	idLast4?: string;
 	/** 統一編號 (MOEACA only). */
 	ban?: string;
-	/** Serial number, upper-case hex. */
+	/** Issuer DN and serial number (upper-case hex): what a binding names the certificate by. */
+	issuer: string;
 	serial: string;
+	/** SHA-256 (hex) of the certificate's SubjectPublicKeyInfo. */
+	publicKeySha256: string;
 	/** Epoch milliseconds. */
 	notAfter: number;
 };
@@ -64,7 +72,7 @@ export async function verifyCertificateProof(input: CertificateProofInput): Prom
 	const now = input.now ?? Date.now();
 	const roots = parsePemCertificates(input.trustedRootsPem);
 	if (roots.length === 0) throw new AppError("INTERNAL", undefined, { reason: "no trusted roots configured" });
-	const intermediates = input.intermediatesPem ? parsePemCertificates(input.intermediatesPem) : [];
+	const intermediates = [...(input.intermediatesPem ? parsePemCertificates(input.intermediatesPem) : []), ...passedCertificates(input.chain ?? [])];
 
 	const der = decodeBase64(input.certificateDer);
 	let leaf: X509Certificate;
@@ -83,10 +91,14 @@ export async function verifyCertificateProof(input: CertificateProofInput): Prom
 
 	const holder = readHolder(leaf);
 	await verifySignature(leaf, input.signature, utf8(certificateSignedText({ origin: input.origin, challenge: input.challenge })));
-	return { ...holder, serial: leaf.serialNumber.toUpperCase(), notAfter: leaf.notAfter.getTime() };
+	const publicKeySha256 = [...new Uint8Array(await crypto.subtle.digest("SHA-256", leaf.publicKey.rawData))].map((b) => b.toString(16).padStart(2, "0")).join("");
+	return { ...holder, issuer: leaf.issuer, serial: leaf.serialNumber.toUpperCase(), publicKeySha256, notAfter: leaf.notAfter.getTime() };
 }
 
-/** A 自然人憑證 belongs to the person only if both its last-4-of-ID and its name match them. */
+/**
+ * A 自然人憑證 can be the person's only if both its last-4-of-ID and its name match them. Necessary, never
+ * sufficient: many people share a name and the last 4; certificate-bindings.ts says whose it is.
+ */
 export function matchMoicaPerson(result: CertificateProofResult, person: { idNo: string; name: string }): void {
 	if (result.kind !== "moica") refuse("此憑證不是自然人憑證。");
 	if (result.idLast4 !== person.idNo.trim().toUpperCase().slice(-4)) refuse("憑證與身分證號不符。");
@@ -112,23 +124,47 @@ function parsePemCertificates(pem: string): X509Certificate[] {
 	}
 }
 
-/** Leaf issued by a trusted root, or by a CA intermediate that a trusted root issued; all in validity. */
-async function chainsToTrustedRoot(leaf: X509Certificate, roots: X509Certificate[], intermediates: X509Certificate[], now: number): Promise<boolean> {
-	for (const root of roots) if (within(root, now) && (await issuedBy(leaf, root))) return true;
-	for (const ca of intermediates) {
-		if (!isCa(ca) || !within(ca, now) || !(await issuedBy(leaf, ca))) continue;
-		for (const root of roots) if (within(root, now) && (await issuedBy(ca, root))) return true;
-	}
-	return false;
+/** At most this many CA certificates may come with a sign-in (MOICA: issuing CA, GRCA; a spare). */
+const MAX_PASSED_CERTIFICATES = 4;
+
+/** The CA certificates a sign-in passed; one that is not a certificate makes the proof unreadable. */
+function passedCertificates(chain: readonly string[]): X509Certificate[] {
+	if (chain.length > MAX_PASSED_CERTIFICATES) refuse(UNREADABLE);
+	return chain.map((text) => {
+		try {
+			const der = decodeBase64(text);
+			if (!der || der.length === 0) throw new RangeError("not base64");
+			return new X509Certificate(der);
+		} catch {
+			refuse(UNREADABLE);
+		}
+	});
 }
 
-async function issuedBy(cert: X509Certificate, issuer: X509Certificate): Promise<boolean> {
-	if (cert.issuer !== issuer.subject) return false;
+/**
+ * The leaf's chain, built by X509ChainBuilder (issuer name, key identifiers and signatures) from the
+ * anchors and intermediates, cut at the first trust anchor it reaches: every CA on it within its
+ * validity and allowed to sign certificates, the intermediates' path lengths respected.
+ */
+async function chainsToTrustedRoot(leaf: X509Certificate, roots: X509Certificate[], intermediates: X509Certificate[], now: number): Promise<boolean> {
+	let chain: X509Certificate[];
 	try {
-		return await cert.verify({ publicKey: issuer, signatureOnly: true });
+		chain = [...(await new X509ChainBuilder({ certificates: [...roots, ...intermediates] }).build(leaf))];
 	} catch {
-		return false;
+		return false; // a circular chain
 	}
+	const anchorAt = chain.findIndex((cert, i) => i > 0 && roots.some((root) => root.equal(cert)));
+	if (anchorAt < 0) return false;
+	const cas = chain.slice(1, anchorAt + 1);
+	// The leaf's own validity is checked by the caller, with its own message. The anchor is trusted as
+	// configured: its pathLenConstraint is not applied (RFC 5280 §6.1: it is not part of the path).
+	return cas.every((ca, below) => within(ca, now) && isCa(ca) && (below === cas.length - 1 || pathLenAllows(ca, below)));
+}
+
+/** A CA `below` CA certificates above the leaf may have at most its pathLenConstraint of them (RFC 5280 §4.2.1.9). */
+function pathLenAllows(ca: X509Certificate, below: number): boolean {
+	const pathLength = ca.getExtension(BasicConstraintsExtension)?.pathLength;
+	return pathLength === undefined || below <= pathLength;
 }
 
 function within(cert: X509Certificate, now: number): boolean {

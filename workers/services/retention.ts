@@ -21,6 +21,7 @@ export async function purgeExpired(db: D1Database, nowMs = Date.now()): Promise<
 		db.prepare("DELETE FROM batches WHERE uploaded_at < ?1").bind(cutoff),
 		db.prepare("DELETE FROM sessions WHERE created_at < ?1").bind(nowMs - SESSION_ABSOLUTE_MS),
 		db.prepare("DELETE FROM challenges WHERE expires_at < ?1").bind(nowMs),
+		db.prepare("DELETE FROM pending_proofs WHERE expires_at < ?1").bind(nowMs),
 		// Rate-limit windows are 10 minutes; a day old is long past counting.
 		db.prepare("DELETE FROM rate_limits WHERE window_start < ?1").bind(nowMs - 24 * 60 * 60 * 1000),
 		// Tickets that expired more than 3 months ago answer "unknown" instead of "expired"; the

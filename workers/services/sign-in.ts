@@ -30,7 +30,10 @@ export type SignInRefusal =
 	| "LOCKED"
 	| "UNKNOWN_PERSON"
 	| "NOT_MANAGER"
-	| "UNKNOWN_PASSKEY";
+	| "UNKNOWN_PASSKEY"
+	// Not refusals but a first step: the person's own NHI card sign-in in this browser comes next.
+	| "BINDING_PENDING"
+	| "CLAIM_PENDING";
 
 export type SignInOutcome =
 	| { ok: true; idNo: string; method: SignInMethod; actingBan?: string }

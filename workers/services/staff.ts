@@ -3,7 +3,8 @@
 //
 // Revoking ends all of the clerk's sessions at once, whatever other units they act for: unit access is
 // recomputed from unit_staff on every request anyway (sessions.ts), so the revoked unit is gone from a
-// surviving session too, but a clean sign-out leaves no doubt about what the clerk could still see.
+// surviving session too, but a clean sign-out leaves no doubt about what the clerk could still see. It
+// also ends the bindings of their 自然人憑證 (certificate-bindings.ts).
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { people, sessions, unitStaff } from "../../schema/d1.ts";
 import { normalizeEmail } from "../domain/email.ts";
@@ -13,6 +14,7 @@ import { normalizeCell, normalizeIdNo } from "../domain/normalize.ts";
 import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { audit } from "./audit.ts";
+import { revokeBindingsOf } from "./certificate-bindings.ts";
 import type { SignedInPerson } from "./sessions.ts";
 
 /** One row of 授權管理's list: the ID masked, and the row's opaque id for the revoke form (never the full ID). */
@@ -113,6 +115,8 @@ export async function revokeClerk(db: Db, manager: SignedInPerson, unitCode: str
 	const { idNo } = revoked;
 	await db.delete(sessions).where(eq(sessions.idNo, idNo));
 	await audit(db, { actor: maskIdNo(manager.idNo), unitCode: unit.code, action: "staff.revoke", target: maskIdNo(idNo), detail: manager.method }, now);
+	// Their 自然人憑證 sign in no one any more: binding it again takes their own card (issue 14.1).
+	await revokeBindingsOf(db, idNo, now);
 	return { ok: true };
 }
 

@@ -125,6 +125,8 @@
 				pin.value = "";
 				set(form, "challengeId", issued.challengeId);
 				set(form, "certificate", answer.certificate);
+				// The CA certificates above it, when the helper has them: the server builds the chain from them.
+				set(form, "chain", Array.isArray(answer.chain) ? answer.chain.join(",") : "");
 				set(form, "signature", answer.signature);
 				set(form, "origin", answer.origin);
 				show("登入中…", false);
