@@ -7,7 +7,9 @@ import { batches, type BatchStatus } from "../../schema/d1.ts";
 import { newApp } from "../../workers/app.tsx";
 import { maskIdNo } from "../../workers/domain/mask.ts";
 import { randomToken } from "../../workers/lib/crypto.ts";
-import { freshIdNo, makeStaff, makeUnit, request, signIn, testDb, type TestSession } from "../fixtures/index.ts";
+import { freshIdNo, makePerson, makeStaff, makeUnit, request, signIn, testDb, type TestSession } from "../fixtures/index.ts";
+import { issueCertificate, makeTestCa, signCertificateChallenge } from "../fixtures/pki.ts";
+import { PORTAL_ORIGIN, TestBrowser } from "../fixtures/sign-in.ts";
 import { env } from "cloudflare:workers";
 
 const db = testDb();
@@ -154,5 +156,34 @@ describe("the authorization matrix", () => {
 			expect([path, res.status]).toEqual([path, 200]);
 			expect([path, res.headers.get("Cache-Control")]).toEqual([path, expect.stringMatching(/(^|[ ,])no-store($|,)/)]);
 		}
+	});
+
+	it("gives a 工商憑證 holder who types an ID no session and no unit of a unit without a manager, and gives A's 自然人憑證 with T's ID no session as T", async () => {
+		const ca = await makeTestCa();
+		const ban = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+		const unit = await makeUnit(db, { ban });
+		const typed = await makePerson(db);
+		const company = await issueCertificate(ca, { name: unit.name, ban });
+		const browser = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await browser.openSignIn("moeaca");
+		const issued = await browser.challenge("moeaca");
+		const signature = await signCertificateChallenge(company, PORTAL_ORIGIN, issued.challenge);
+		const res = await browser.postForm("/sign-in/moeaca", { idNo: typed.idNo, challengeId: issued.challengeId, certificate: company.certificateDer, signature, origin: PORTAL_ORIGIN });
+		expect(res.status).toBe(202);
+		expect(browser.signedIn).toBe(false);
+		expect(await env.DB.prepare("SELECT count(*) AS n FROM unit_staff WHERE unit_code = ?1").bind(unit.code).first("n")).toBe(0);
+
+		const a = await makeStaff(db, unit.code, "clerk", { name: "林家豪" });
+		let targetId = freshIdNo("B");
+		while (targetId.slice(-4) !== a.idNo.slice(-4)) targetId = freshIdNo("B");
+		const t = await makeStaff(db, unit.code, "manager", { name: "林家豪", idNo: targetId });
+		const aCert = await issueCertificate(ca, { name: "林家豪", idLast4: a.idNo.slice(-4), holderIdNo: a.idNo });
+		const other = new TestBrowser({ TRUSTED_ROOTS_PEM: ca.pem });
+		await other.openSignIn("moica");
+		const moica = await other.challenge("moica");
+		const moicaSignature = await signCertificateChallenge(aCert, PORTAL_ORIGIN, moica.challenge);
+		const asT = await other.postForm("/sign-in/moica", { idNo: t.idNo, challengeId: moica.challengeId, certificate: aCert.certificateDer, signature: moicaSignature, origin: PORTAL_ORIGIN });
+		expect(asT.status).toBe(401);
+		expect(other.signedIn).toBe(false);
 	});
 });

@@ -47,7 +47,7 @@ describe("body limits", () => {
 		}
 	});
 
-	it("refuses a body whose declared length is over the limit without reading any of it", async () => {
+	it("refuses a sign-in form whose declared length is over its limit with 413, before checking anything else", async () => {
 		const browser = new TestBrowser();
 		await browser.openSignIn();
 		const res = await browser.fetch("/sign-in/nhi-card", {

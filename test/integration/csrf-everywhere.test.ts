@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newApp } from "../../workers/app.tsx";
 import { randomToken } from "../../workers/lib/crypto.ts";
+import { MULTIPART_TYPE, multipartForm } from "../fixtures/bodies.ts";
 import { makeStaff, makeUnit, signIn, testDb } from "../fixtures/index.ts";
 
 const db = testDb();
@@ -56,6 +57,19 @@ describe("CSRF on every state-changing route", () => {
 				const res = await send(method, path, headers);
 				expect([path, what, res.status]).toEqual([path, what, 403]);
 			}
+		}
+		expect(await counts()).toEqual(before);
+	});
+
+	it("reads a multipart form's token from its leading _csrf field, as the upload page sends it, and refuses a wrong one on every route, changing nothing", async () => {
+		const unit = await makeUnit(db);
+		const manager = await makeStaff(db, unit.code, "manager");
+		const session = await signIn(db, manager.idNo);
+		const before = await counts();
+		for (const { method, path } of stateChangingRoutes()) {
+			const body = multipartForm({ _csrf: randomToken(24), unitCode: unit.code, idNo: "A123456789" }, { field: "file", name: "x.csv", content: new TextEncoder().encode("A123456789") });
+			const res = await app.request(`${ORIGIN}${path}`, { method, headers: { Origin: ORIGIN, Cookie: session.cookie, "Content-Type": MULTIPART_TYPE }, body }, env);
+			expect([path, res.status]).toEqual([path, 403]);
 		}
 		expect(await counts()).toEqual(before);
 	});
