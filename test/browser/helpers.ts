@@ -183,19 +183,22 @@ export async function downloadBytes(download: Download): Promise<Buffer> {
 }
 
 /**
- * Before the page's scripts run, points the reader helper address of the element `#rootId` (its
- * data-reader-url, which the page's script reads) at `url`: e.g. a port nothing listens on.
+ * Makes the page's calls to the reader helper (READER_URL, the one origin the CSP's connect-src allows)
+ * go to `url` instead: e.g. a port nothing listens on, or a helper started by the test. The page keeps
+ * its own READER_URL; the browser's requests to it are answered from `url`, or refused when nothing
+ * listens there. (`_rootId`: the page the test opens, kept for the callers' readability.)
  */
-export async function pointReaderAt(page: Page, rootId: string, url: string): Promise<void> {
-	await page.addInitScript(
-		([id, address]) => {
-			new MutationObserver((_, observer) => {
-				const root = document.getElementById(id);
-				if (!root) return;
-				root.dataset.readerUrl = address;
-				observer.disconnect();
-			}).observe(document, { childList: true, subtree: true });
-		},
-		[rootId, url] as const,
-	);
+export async function pointReaderAt(page: Page, _rootId: string, url: string): Promise<void> {
+	const reader = (process.env.READER_URL ?? "").replace(/\/$/, "");
+	await page.route(`${reader}/**`, async (route) => {
+		const target = `${url.replace(/\/$/, "")}${route.request().url().slice(reader.length)}`;
+		let response: Awaited<ReturnType<typeof route.fetch>>;
+		try {
+			response = await route.fetch({ url: target });
+		} catch {
+			await route.abort("connectionrefused");
+			return;
+		}
+		await route.fulfill({ response });
+	});
 }
