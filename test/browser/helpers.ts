@@ -183,14 +183,15 @@ export async function downloadBytes(download: Download): Promise<Buffer> {
 }
 
 /**
- * Makes the page's calls to the reader helper (READER_URL, the one origin the CSP's connect-src allows)
- * go to `url` instead: e.g. a port nothing listens on, or a helper started by the test. The page keeps
- * its own READER_URL; the browser's requests to it are answered from `url`, or refused when nothing
- * listens there. (`_rootId`: the page the test opens, kept for the callers' readability.)
+ * Makes the calls to the reader helper from the portal page `/<pageId>` (the page whose root element is
+ * `#<pageId>`) go to `url` instead: e.g. a port nothing listens on, or a helper started by the test.
+ * The page keeps its own READER_URL, the one origin the CSP's connect-src allows; the browser's requests
+ * to it are answered from `url`, or refused when nothing listens there. Other pages reach the real helper.
  */
-export async function pointReaderAt(page: Page, _rootId: string, url: string): Promise<void> {
+export async function pointReaderAt(page: Page, pageId: string, url: string): Promise<void> {
 	const reader = (process.env.READER_URL ?? "").replace(/\/$/, "");
 	await page.route(`${reader}/**`, async (route) => {
+		if (new URL(route.request().frame().url()).pathname !== `/${pageId}`) return route.fallback();
 		const target = `${url.replace(/\/$/, "")}${route.request().url().slice(reader.length)}`;
 		let response: Awaited<ReturnType<typeof route.fetch>>;
 		try {
