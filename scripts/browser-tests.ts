@@ -4,7 +4,10 @@
 // portal's address in PORTAL_URL), so the output ends with node:test's summary lines. The demo staff get
 // the demo 註冊密碼 (scripts/demo-credentials.ts), and a reader helper of its own (virtual backend, the demo
 // cards and a fresh dev PKI, allowing only this portal) runs on a free port: READER_URL, for the pages
-// (wrangler --var) and the tests (insert / remove a virtual card).
+// (wrangler --var) and the tests (insert / remove a virtual card); its keys directory is READER_KEYS_DIR.
+//
+// Chromium: CHROMIUM_PATH, Debian's /usr/bin/chromium, or the one npm installed (scripts/lib/chromium.ts),
+// always with a CJK font from npm, so a fresh machine needs nothing but `npm install`.
 //
 // Whatever happens (pass, failure, Ctrl-C, the 10-minute bound), wrangler dev's process group and every
 // Chromium the tests started are stopped and the temp dir removed. wrangler's log is printed only when
@@ -16,6 +19,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { demoCredentialsSql } from "./demo-credentials.ts";
 import { renderDemoSql, buildDemoData, type DemoDataSet } from "./demo-data.ts";
+import { type Chromium, findChromium } from "./lib/chromium.ts";
 import { ReaderHelper, writeReaderKeys } from "./lib/reader-helper.ts";
 import { bundleWorker, freePort, ROOT, runWrangler, WranglerDev } from "./lib/wrangler-dev.ts";
 import { verifyDataSet } from "./seed.ts";
@@ -25,7 +29,6 @@ const RUN_TIMEOUT_MS = 10 * 60_000;
 /** One test's bound inside node:test (a test waits at most a minute for its batch to end). */
 const TEST_TIMEOUT_MS = 3 * 60_000;
 const TEST_DIR = path.join(ROOT, "test", "browser");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** node:test's closing summary: "ℹ tests 5", "ℹ pass 5", … "ℹ duration_ms 1234.5". */
 const SUMMARY_LINE = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /;
 
@@ -67,9 +70,20 @@ function testFiles(only: readonly string[] = process.argv.slice(2)): string[] {
 }
 
 /** Runs node:test on the files; its output goes to ours as it comes. Resolves with its exit code and the summary. */
-function runTests(files: readonly string[], portalUrl: string, readerUrl: string): Promise<{ code: number; summary: string[] }> {
+function runTests(files: readonly string[], portal: WranglerDev, readerUrl: string, keysDir: string, chromium: Chromium): Promise<{ code: number; summary: string[] }> {
 	const args = ["--test", "--test-reporter=spec", "--test-concurrency=1", `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
-	const env: NodeJS.ProcessEnv = { ...process.env, PORTAL_URL: portalUrl, READER_URL: readerUrl, TMPDIR: browserTmp, CHROMIUM_PATH: CHROMIUM };
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		...chromium.env,
+		PORTAL_URL: portal.origin,
+		// wrangler dev's own output, for a test of what a newcomer sees in the terminal.
+		WRANGLER_LOG: portal.logFile,
+		READER_URL: readerUrl,
+		// The demo cards and dev PKI the portal trusts, for a test that needs them elsewhere (SoftHSM2 tokens).
+		READER_KEYS_DIR: keysDir,
+		TMPDIR: browserTmp,
+		CHROMIUM_PATH: chromium.executablePath,
+	};
 	if (process.stdout.isTTY) env.FORCE_COLOR = "1";
 	// Its own process group, so a time-out can stop the runner and every test process at once.
 	const child = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -190,13 +204,14 @@ process.on("exit", () => {
 setTimeout(() => void finish(1, `browser tests timed out after ${RUN_TIMEOUT_MS / 60_000} minutes.`), RUN_TIMEOUT_MS).unref();
 
 async function main(): Promise<void> {
-	if (!existsSync(CHROMIUM)) {
-		return finish(1, `${CHROMIUM} not found: install Debian's Chromium (apt-get install -y chromium), or set CHROMIUM_PATH.`);
-	}
 	const files = testFiles();
 	if (files.length === 0) return finish(1, `no browser tests in ${path.relative(ROOT, TEST_DIR)}/`);
 
 	let t0 = performance.now();
+	const chromium = await findChromium();
+	const from = { CHROMIUM_PATH: "CHROMIUM_PATH", debian: "Debian's package", npm: "npm install (@sparticuz/chromium)" }[chromium.source];
+	console.log(`Browser tests: Chromium ${chromium.executablePath}, from ${from} (${since(t0)})`);
+	t0 = performance.now();
 	console.log("Browser tests: preparing a throw-away portal (D1 migrated and seeded with the demo data)…");
 	const data = await prepareLocalDb(persistTo);
 	const keysDir = path.join(workDir, "reader-keys");
@@ -220,7 +235,7 @@ async function main(): Promise<void> {
 	reader = await ReaderHelper.start({ port: readerPort, keysDir, allowOrigins, logFile: path.join(workDir, "reader.log") });
 	console.log(`  reader helper on ${reader.url} (pid ${reader.pid})\n`);
 
-	const { code, summary } = await runTests(files, dev.origin, reader.url);
+	const { code, summary } = await runTests(files, dev, reader.url, keysDir, chromium);
 	if (finishing) return; // interrupted or timed out: finish() is already tearing down.
 	if (code !== 0) {
 		// The log first, then node:test's summary again, so the output still ends with it.

@@ -1,5 +1,5 @@
-// Real-browser test harness: Debian's Chromium driven by playwright-core against the portal that
-// scripts/browser-tests.ts started (PORTAL_URL). Each test gets fresh browser contexts (one per person
+// Real-browser test harness: Chromium (CHROMIUM_PATH: the one the runner found) driven by playwright-core
+// against the portal that scripts/browser-tests.ts started (PORTAL_URL). Each test gets fresh browser contexts (one per person
 // signed in), every page is watched for console errors, uncaught exceptions and CSP violations, and a
 // failing test leaves screenshots of its open pages in test-results/browser/.
 import assert from "node:assert/strict";
@@ -11,8 +11,9 @@ import { maskIdNo } from "../../workers/domain/mask.ts";
 import { demoStaff, type DemoStaffMember, type StaffRole } from "./fixtures.ts";
 
 export const PORTAL_URL = requiredEnv("PORTAL_URL").replace(/\/$/, "");
+/** Set by the runner (scripts/lib/chromium.ts): CHROMIUM_PATH, Debian's Chromium or the one npm installed. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
 	"--headless",
 	"--no-sandbox",
 	"--disable-gpu",
