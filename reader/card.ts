@@ -9,7 +9,13 @@ export type CertificateKind = "moica" | "moeaca";
 export type ReaderStatus = {
 	/** Whether a reader (or, for PKCS#11, a slot) is attached at all. */
 	reader: boolean;
+	/**
+	 * The card the pages should expect: the kind every inserted card agrees on, "unknown" when they
+	 * differ (the certificates list then tells each certificate's kind), null when no card is in.
+	 */
 	card: null | { kind: CardKind };
+	/** Every inserted card (or PKCS#11 token), in reader / slot order. */
+	cards: { reader: string; kind: CardKind }[];
 };
 
 /** The basic data (基本資料) in the card's 57-byte profile, dates in ROC form yyyMMdd. */
@@ -23,12 +29,14 @@ export type NhiBasicData = {
 };
 
 export type CardCertificate = {
-	/** Stable within one insertion: the virtual cert's id, or the hex CKA_ID on a PKCS#11 token. */
+	/** Stable within one insertion: the virtual cert's id, or `<token serial>:<hex CKA_ID>` on a PKCS#11 token. */
 	id: string;
 	kind: CertificateKind;
 	subject: string;
 	/** DER bytes. */
 	certificate: Uint8Array;
+	/** keyUsage digitalSignature: a signing certificate, not the card's encryption one (certificates.ts). */
+	canSign: boolean;
 };
 
 export type CertificateSignature = { certificate: Uint8Array; signature: Uint8Array };
@@ -39,6 +47,7 @@ export interface CardBackend {
 	readNhiCard(): Promise<NhiBasicData>;
 	/** ECDSA P-256 over SHA-256 of `payload`, IEEE P1363 (r‖s). */
 	signNhiChallenge(payload: Uint8Array): Promise<Uint8Array>;
+	/** Every MOICA / MOEACA certificate on every inserted card, signing and encryption ones alike. */
 	listCertificates(): Promise<CardCertificate[]>;
 	/**
 	 * The card verifies `pin`, then signs `payload` with the certificate's key: RSASSA-PKCS1-v1_5 with
@@ -46,4 +55,11 @@ export interface CardBackend {
 	 */
 	signWithCertificate(id: string, pin: string, payload: Uint8Array): Promise<CertificateSignature>;
 	close(): Promise<void>;
+}
+
+/** The `card` of a status: the kind all inserted cards agree on, "unknown" when they differ. */
+export function agreedCard(cards: readonly { kind: CardKind }[]): ReaderStatus["card"] {
+	const kinds = new Set(cards.map((c) => c.kind));
+	if (kinds.size === 0) return null;
+	return { kind: kinds.size === 1 ? [...kinds][0] ?? "unknown" : "unknown" };
 }

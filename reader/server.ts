@@ -85,16 +85,22 @@ function apiRoutes(backend: CardBackend, serial: Serial): Record<string, Partial
 				});
 			},
 		},
+		// Only signing certificates are offered: a card's encryption certificate cannot sign in (certificates.ts).
 		"/v1/certificates": {
 			GET: async () => {
 				const certs = await serial(() => backend.listCertificates());
-				return certs.map((c) => ({ id: c.id, kind: c.kind, subject: c.subject, certificate: base64(c.certificate) }));
+				return certs.filter((c) => c.canSign).map((c) => ({ id: c.id, kind: c.kind, subject: c.subject, certificate: base64(c.certificate) }));
 			},
 		},
 		"/v1/certificates/sign": {
 			POST: async (req, origin) => {
 				const body = parse(certificateSignBody, await readJsonBody(req));
-				const result = await serial(() => backend.signWithCertificate(body.id, body.pin, certificatePayload(origin, body.challenge)));
+				const result = await serial(async () => {
+					const cert = (await backend.listCertificates()).find((c) => c.id === body.id);
+					if (!cert) throw new ReaderError("CARD_NOT_FOUND", "插入的卡片上沒有指定的憑證。");
+					if (!cert.canSign) throw new ReaderError("CARD_NOT_FOUND", "此憑證為加密用憑證，不能用於簽章登入；請使用卡片上的簽章用憑證。");
+					return backend.signWithCertificate(body.id, body.pin, certificatePayload(origin, body.challenge));
+				});
 				return { certificate: base64(result.certificate), origin, signature: base64url(result.signature) };
 			},
 		},

@@ -1,7 +1,8 @@
 // Development PKI (SPEC §7, §11): a local root CA standing in for GRCA/MOICA/MOEACA, and the virtual
 // certificate cards the reader helper offers: a 自然人憑證 (MOICA-like) for every demo staff member, a
 // 工商憑證 (MOEACA-like) for every demo unit, plus one expired and one from an untrusted root to try the
-// refusals. Writes .reader-keys/certs.json and .reader-keys/dev-root.pem (git-ignored) and puts the root
+// refusals. Like a real card, each holds two certificates with their keys: a signing one (keyUsage
+// digitalSignature, the one sign-in uses) and an encryption one (keyEncipherment, dataEncipherment). Writes .reader-keys/certs.json and .reader-keys/dev-root.pem (git-ignored) and puts the root
 // into .dev.vars as TRUSTED_ROOTS_PEM, the portal's trust anchors.
 //
 // Unlike the card keys these are random: a new run makes a new root, so certs.json, dev-root.pem and
@@ -56,13 +57,16 @@ export type ReaderCertificate = {
 	privateKeyPkcs8: string;
 	keyAlgorithm: "RSASSA-PKCS1-v1_5" | "ECDSA";
 	pin: string;
-	holder: { idNo?: string; ban?: string; name: string };
+	/** managerIdNo: for a 工商憑證, the demo unit manager who signs in with it (shown on the helper's /virtual page). */
+	holder: { idNo?: string; ban?: string; name: string; managerIdNo?: string };
+	/** The card's second certificate, for encryption only: the helper never offers it for sign-in. */
+	encryption: { certificateDer: string; privateKeyPkcs8: string };
 };
 
 export type DevPki = { rootPem: string; certificates: ReaderCertificate[] };
 
 type Issuer = { cert: X509Certificate; keys: CryptoKeyPair };
-type CardPlan = Omit<ReaderCertificate, "subject" | "certificateDer" | "privateKeyPkcs8" | "keyAlgorithm" | "pin"> & {
+type CardPlan = Omit<ReaderCertificate, "subject" | "certificateDer" | "privateKeyPkcs8" | "keyAlgorithm" | "pin" | "encryption"> & {
 	issuer: Issuer;
 	notBefore: number;
 	notAfter: number;
@@ -83,7 +87,9 @@ export async function createDevPki(data: Pick<DemoDataSet, "people" | "units" | 
 		plans.push({ id: `moica-${s.unitCode}-${s.email.split("@")[0]}`, kind: "moica", holder: { idNo: s.idNo, name }, issuer: root, ...valid });
 	}
 	for (const u of data.units) {
-		plans.push({ id: `moeaca-${u.code}`, kind: "moeaca", holder: { ban: u.ban, name: u.name }, issuer: root, ...valid });
+		const manager = data.staff.find((s) => s.unitCode === u.code && s.role === "manager");
+		const holder = { ban: u.ban, name: u.name, ...(manager ? { managerIdNo: manager.idNo } : {}) };
+		plans.push({ id: `moeaca-${u.code}`, kind: "moeaca", holder, issuer: root, ...valid });
 	}
 	const [first, second] = plans;
 	if (!first || !second) throw new Error("the data set has no staff");
@@ -138,6 +144,24 @@ async function makeRoot(name: string, now: number): Promise<Issuer> {
 }
 
 async function issueCard(plan: CardPlan): Promise<ReaderCertificate> {
+	const [signing, encryption] = await Promise.all([
+		issueCertificate(plan, KeyUsageFlags.digitalSignature),
+		issueCertificate(plan, KeyUsageFlags.keyEncipherment | KeyUsageFlags.dataEncipherment),
+	]);
+	return {
+		id: plan.id,
+		kind: plan.kind,
+		subject: signing.cert.subject,
+		certificateDer: signing.cert.toString("base64"),
+		privateKeyPkcs8: signing.pkcs8,
+		keyAlgorithm: "RSASSA-PKCS1-v1_5",
+		pin: DEMO_PIN,
+		holder: plan.holder,
+		encryption: { certificateDer: encryption.cert.toString("base64"), privateKeyPkcs8: encryption.pkcs8 },
+	};
+}
+
+async function issueCertificate(plan: CardPlan, usages: KeyUsageFlags): Promise<{ cert: X509Certificate; pkcs8: string }> {
 	const keys = await generate(CARD_ALGORITHM);
 	const attribute =
 		plan.kind === "moica"
@@ -152,7 +176,7 @@ async function issueCard(plan: CardPlan): Promise<ReaderCertificate> {
 		notAfter: new Date(plan.notAfter),
 		signingAlgorithm: ROOT_ALGORITHM,
 		extensions: [
-			new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
+			new KeyUsagesExtension(usages, true),
 			new Extension(SUBJECT_DIRECTORY_ATTRIBUTES_OID, false, encodeSubjectDirectoryAttributes([attribute])),
 			// The local ID-match port (workers/services/id-match.ts) reads the holder's full ID from here,
 			// standing in for MOICA's online check: a 自然人憑證 then binds at its first sign-in.
@@ -162,16 +186,7 @@ async function issueCard(plan: CardPlan): Promise<ReaderCertificate> {
 		],
 	});
 	const pkcs8 = await crypto.subtle.exportKey("pkcs8", keys.privateKey);
-	return {
-		id: plan.id,
-		kind: plan.kind,
-		subject: cert.subject,
-		certificateDer: cert.toString("base64"),
-		privateKeyPkcs8: Buffer.from(pkcs8).toString("base64"),
-		keyAlgorithm: "RSASSA-PKCS1-v1_5",
-		pin: DEMO_PIN,
-		holder: plan.holder,
-	};
+	return { cert, pkcs8: Buffer.from(pkcs8).toString("base64") };
 }
 
 async function generate(algorithm: EcKeyGenParams | RsaHashedKeyGenParams): Promise<CryptoKeyPair> {

@@ -1,7 +1,8 @@
 // The virtual backend's key files in the keys directory (default .reader-keys/, git-ignored):
 // - cards.json (scripts/seed.ts → readerKeyFile): per card number the card's basic data and P-256 key;
 // - certs.json (optional, scripts/dev-pki.ts → ReaderCertificate[]): certificate cards (自然人憑證 /
-//   工商憑證) with their key and PIN. Fields this backend does not use (keyAlgorithm) are ignored: the
+//   工商憑證) with their key and PIN, and, like a real card, optionally the card's encryption certificate
+//   (listed by the card, never offered for sign-in: its keyUsage has no digitalSignature). Fields this backend does not use (keyAlgorithm) are ignored: the
 //   key's type is read from the key itself.
 // Both are validated on load, so a stale or hand-edited file fails at start, not at the first card read.
 
@@ -19,7 +20,10 @@ export type VirtualCertificate = {
 	der: Uint8Array;
 	key: KeyObject;
 	pin: string;
-	holder: { idNo?: string; ban?: string; name?: string };
+	/** managerIdNo: for a demo 工商憑證, the unit manager who signs in with it. */
+	holder: { idNo?: string; ban?: string; name?: string; managerIdNo?: string };
+	/** The card's encryption certificate (DER), when it has one. */
+	encryptionDer?: Uint8Array;
 };
 
 const ecPrivateJwk = z.object({ kty: z.literal("EC"), crv: z.literal("P-256"), x: z.string(), y: z.string(), d: z.string() });
@@ -47,7 +51,10 @@ const certEntry = z
 		privateKeyJwk: z.record(z.string(), z.unknown()).optional(),
 		privateKeyPkcs8: z.base64().optional(),
 		pin: z.string().min(1),
-		holder: z.object({ idNo: z.string().optional(), ban: z.string().optional(), name: z.string().optional() }).default({}),
+		holder: z
+			.object({ idNo: z.string().optional(), ban: z.string().optional(), name: z.string().optional(), managerIdNo: z.string().optional() })
+			.default({}),
+		encryption: z.object({ certificateDer: z.base64() }).optional(),
 	})
 	.refine((c) => (c.privateKeyJwk === undefined) !== (c.privateKeyPkcs8 === undefined), {
 		message: "exactly one of privateKeyJwk and privateKeyPkcs8",
@@ -124,6 +131,7 @@ export async function loadCertificates(keysDir: string): Promise<Map<string, Vir
 			key,
 			pin: c.pin,
 			holder: c.holder,
+			...(c.encryption ? { encryptionDer: new Uint8Array(Buffer.from(c.encryption.certificateDer, "base64")) } : {}),
 		});
 	}
 	return certs;

@@ -1,13 +1,17 @@
 // The virtual backend (default, SPEC §8): the seed's NHI cards and the dev CA's certificate cards,
 // one of which at a time is "in the reader". It signs through the same CardBackend interface as a real
-// card, and keeps a real card's PIN rule: 3 wrong PINs in a row lock the card (until the helper restarts).
+// card, holds a signing and (from the dev PKI) an encryption certificate like a real one, and keeps a
+// real card's PIN rule (pin-tries.ts): 3 wrong PINs in a row lock the card, until the helper restarts.
 
 import { createHash, sign, timingSafeEqual } from "node:crypto";
 import type { CardBackend, CardCertificate, CertificateSignature, NhiBasicData, ReaderStatus } from "../card.ts";
-import { pinWrong, ReaderError } from "../errors.ts";
+import { certificateFacts } from "../certificates.ts";
+import { ReaderError } from "../errors.ts";
+import { PinTries } from "../pin-tries.ts";
 import { loadCertificates, loadNhiCards, type VirtualCertificate, type VirtualNhiCard } from "./virtual-keys.ts";
 
-export const MAX_PIN_TRIES = 3;
+/** The id of a virtual card's encryption certificate. */
+const ENCRYPTION_ID_SUFFIX = ".encryption";
 
 export type InsertedCard = { kind: "nhi"; card: VirtualNhiCard } | { kind: "certificate"; cert: VirtualCertificate };
 
@@ -27,7 +31,7 @@ export class VirtualBackend implements CardBackend {
 	readonly name = "virtual";
 	readonly #cards: ReadonlyMap<string, VirtualNhiCard>;
 	readonly #certs: ReadonlyMap<string, VirtualCertificate>;
-	readonly #wrongPins = new Map<string, number>();
+	readonly #pins = new PinTries();
 	#inserted: InsertedCard | null = null;
 
 	constructor(cards: ReadonlyMap<string, VirtualNhiCard>, certs: ReadonlyMap<string, VirtualCertificate>) {
@@ -43,8 +47,9 @@ export class VirtualBackend implements CardBackend {
 
 	async status(): Promise<ReaderStatus> {
 		const inserted = this.#inserted;
-		if (inserted === null) return { reader: true, card: null };
-		return { reader: true, card: { kind: inserted.kind === "nhi" ? "nhi" : inserted.cert.kind } };
+		if (inserted === null) return { reader: true, card: null, cards: [] };
+		const card = { kind: inserted.kind === "nhi" ? "nhi" : inserted.cert.kind } as const;
+		return { reader: true, card, cards: [{ reader: "虛擬讀卡機", ...card }] };
 	}
 
 	async readNhiCard(): Promise<NhiBasicData> {
@@ -55,22 +60,24 @@ export class VirtualBackend implements CardBackend {
 		return new Uint8Array(sign("sha256", payload, { key: this.#nhiCard().key, dsaEncoding: "ieee-p1363" }));
 	}
 
+	/** The inserted card's signing certificate, then its encryption one when it has one. */
 	async listCertificates(): Promise<CardCertificate[]> {
 		const cert = this.#certificateCard();
-		return [{ id: cert.id, kind: cert.kind, subject: cert.subject, certificate: cert.der }];
+		const certs: CardCertificate[] = [{ id: cert.id, kind: cert.kind, subject: cert.subject, certificate: cert.der, canSign: certificateFacts(cert.der).canSign }];
+		if (cert.encryptionDer) {
+			const der = cert.encryptionDer;
+			certs.push({ id: `${cert.id}${ENCRYPTION_ID_SUFFIX}`, kind: cert.kind, subject: cert.subject, certificate: der, canSign: certificateFacts(der).canSign });
+		}
+		return certs;
 	}
 
 	async signWithCertificate(id: string, pin: string, payload: Uint8Array): Promise<CertificateSignature> {
 		const cert = this.#certificateCard();
+		// The encryption certificate's key is not kept: the server never asks it to sign (certificates.ts).
 		if (cert.id !== id) throw new ReaderError("CARD_NOT_FOUND", "插入的卡片上沒有指定的憑證。");
-		const wrong = this.#wrongPins.get(cert.id) ?? 0;
-		if (wrong >= MAX_PIN_TRIES) throw new ReaderError("PIN_LOCKED");
-		if (!samePin(pin, cert.pin)) {
-			this.#wrongPins.set(cert.id, wrong + 1);
-			if (wrong + 1 >= MAX_PIN_TRIES) throw new ReaderError("PIN_LOCKED");
-			throw pinWrong(MAX_PIN_TRIES - wrong - 1);
-		}
-		this.#wrongPins.delete(cert.id);
+		this.#pins.assertUnlocked(cert.id);
+		if (!samePin(pin, cert.pin)) throw this.#pins.wrong(cert.id);
+		this.#pins.right(cert.id);
 		const signature =
 			cert.key.asymmetricKeyType === "ec"
 				? sign("sha256", payload, { key: cert.key, dsaEncoding: "ieee-p1363" })
@@ -105,7 +112,7 @@ export class VirtualBackend implements CardBackend {
 	}
 
 	isLocked(certId: string): boolean {
-		return (this.#wrongPins.get(certId) ?? 0) >= MAX_PIN_TRIES;
+		return this.#pins.isLocked(certId);
 	}
 
 	/**

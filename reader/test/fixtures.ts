@@ -10,11 +10,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as x509 from "@peculiar/x509";
 import { VirtualBackend } from "../backends/virtual.ts";
+import type { CardBackend } from "../card.ts";
 import { type RunningReader, startReaderServer } from "../server.ts";
 
 export const PORTAL_ORIGIN = "http://127.0.0.1:8787";
 export const OTHER_ALLOWED_ORIGIN = "http://localhost:8787";
 export const FOREIGN_ORIGIN = "https://evil.example";
+/** The demo unit manager who signs in with the fixture's 工商憑證. */
+export const MOEACA_MANAGER_ID = "F131104093";
 
 export type TestCard = { cardNo: string; name: string; idNo: string; birthDateRoc: string; sex: "M" | "F"; issuedOnRoc: string; publicKey: KeyObject };
 export type TestCert = { id: string; kind: "moica" | "moeaca"; pin: string; der: Buffer };
@@ -39,6 +42,8 @@ async function selfSigned(name: string, algorithm: RsaHashedKeyGenParams | EcKey
 		notAfter: new Date("2031-01-01T00:00:00Z"),
 		signingAlgorithm: signing,
 		keys,
+		// A signing certificate, as the helper offers only those (reader/certificates.ts).
+		extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
 	});
 	return {
 		der: Buffer.from(cert.rawData),
@@ -64,7 +69,14 @@ export async function makeKeysDir(): Promise<KeysDir> {
 		path.join(dir, "certs.json"),
 		JSON.stringify([
 			{ id: "moica-wang", kind: "moica", certificateDer: rsa.der.toString("base64"), privateKeyPkcs8: rsa.pkcs8.toString("base64"), pin: "123456", holder: { idNo: "A123456789" } },
-			{ id: "moeaca-shumei", kind: "moeaca", certificateDer: ec.der.toString("base64"), privateKeyJwk: ec.jwk, pin: "87654321", holder: { ban: "04595257" } },
+			{
+				id: "moeaca-shumei",
+				kind: "moeaca",
+				certificateDer: ec.der.toString("base64"),
+				privateKeyJwk: ec.jwk,
+				pin: "87654321",
+				holder: { ban: "04595257", managerIdNo: MOEACA_MANAGER_ID },
+			},
 		]),
 	);
 	return { dir, cards: [a.card, b.card], certs, remove: () => rmSync(dir, { recursive: true, force: true }) };
@@ -75,15 +87,21 @@ export type TestReader = RunningReader & { backend: VirtualBackend; logs: string
 /** A reader on a free loopback port with the virtual backend over the keys in `dir`; close it when done. */
 export async function startTestReader(dir: string): Promise<TestReader> {
 	const backend = await VirtualBackend.load(dir);
+	const running = await startReaderOn(backend, backend);
+	return { ...running, backend };
+}
+
+/** A reader on a free loopback port over any backend (pcsc, pkcs11 on a real stack); close it when done. */
+export async function startReaderOn(backend: CardBackend, virtual?: VirtualBackend): Promise<RunningReader & { logs: string[] }> {
 	const logs: string[] = [];
 	const running = await startReaderServer({
 		backend,
-		virtual: backend,
+		...(virtual ? { virtual } : {}),
 		allowedOrigins: [PORTAL_ORIGIN, OTHER_ALLOWED_ORIGIN],
 		port: 0,
 		log: (line) => logs.push(line),
 	});
-	return { ...running, backend, logs };
+	return { ...running, logs };
 }
 
 export type Reply = { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: unknown };

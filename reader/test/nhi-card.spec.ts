@@ -28,10 +28,10 @@ describe("NHI card", () => {
 		const reader = await startTestReader(keys.dir);
 		t.after(() => reader.close());
 		const empty = await call(reader, "GET", "/v1/status", { origin: PORTAL_ORIGIN });
-		assert.deepEqual(empty.json, { reader: true, card: null, backend: "virtual" });
+		assert.deepEqual(empty.json, { reader: true, card: null, cards: [], backend: "virtual" });
 		reader.backend.insertNhiCard(card.cardNo);
 		const inserted = await call(reader, "GET", "/v1/status", { origin: PORTAL_ORIGIN });
-		assert.deepEqual(inserted.json, { reader: true, card: { kind: "nhi" }, backend: "virtual" });
+		assert.deepEqual(inserted.json, { reader: true, card: { kind: "nhi" }, cards: [{ reader: "虛擬讀卡機", kind: "nhi" }], backend: "virtual" });
 	});
 
 	it("reads the basic data in ROC dates", async (t) => {

@@ -52,6 +52,18 @@ describe("contract with the portal", () => {
 		assert.ok(verify("sha256", text, { key, dsaEncoding: "ieee-p1363" }, Buffer.from(String(field(reply, "signature")), "base64url")));
 	});
 
+	it("offers only the signing certificate of a dev card that, like a real one, also holds an encryption certificate", async (t) => {
+		const reader = await startTestReader(dir);
+		t.after(() => reader.close());
+		const id = "moica-110001000-manager";
+		reader.backend.insertCertificateCard(id);
+		const listed = await call(reader, "GET", "/v1/certificates", { origin: PORTAL_ORIGIN });
+		assert.deepEqual(Array.isArray(listed.json) ? listed.json.map((c: { id: string }) => c.id) : listed.text, [id]);
+		const encryption = await call(reader, "POST", "/v1/certificates/sign", { origin: PORTAL_ORIGIN, body: { id: `${id}.encryption`, pin: DEMO_PIN, challenge: CHALLENGE } });
+		assert.equal(field(encryption, "error", "code"), "CARD_NOT_FOUND");
+		assert.match(String(field(encryption, "error", "message")), /加密用憑證/);
+	});
+
 	it("loads the dev PKI's certificate cards and its signatures pass the portal's certificate check", async (t) => {
 		const reader = await startTestReader(dir);
 		t.after(() => reader.close());
