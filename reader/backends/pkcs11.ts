@@ -1,17 +1,20 @@
 // Certificate cards (自然人憑證 MOICA, 工商憑證 MOEACA) through the card vendor's PKCS#11 module
-// (--pkcs11-module /path/to/lib), via the optional native module `pkcs11js`. Lists the token's
-// certificates (CKO_CERTIFICATE, CKA_VALUE) and signs after C_Login with the PIN: CKM_SHA256_RSA_PKCS for
-// RSA keys, CKM_ECDSA over a SHA-256 digest for EC keys (PKCS#11 returns r‖s, the IEEE P1363 form).
-// Untested here (no token in CI); keep it small. Constants are the PKCS#11 v2.40 values.
+// (--pkcs11-module /path/to/lib), via the optional native module `pkcs11js` (N-API). Every slot with a
+// token counts: one reader may hold a 自然人憑證 and another a 工商憑證, and each certificate has its own
+// kind (certificates.ts). Signs after C_Login with the PIN: CKM_SHA256_RSA_PKCS for RSA keys, CKM_ECDSA
+// over a SHA-256 digest for EC keys (PKCS#11 returns r‖s, the IEEE P1363 form). The PIN rule is
+// pin-tries.ts, with the token's own flags believed when they say fewer tries remain. Tested against
+// SoftHSM2 (npm run reader:softhsm; reader/test/pkcs11.spec.ts). Constants are the PKCS#11 v2.40 values.
 
 import { createHash, X509Certificate } from "node:crypto";
-import type { CardBackend, CardCertificate, CertificateKind, CertificateSignature, NhiBasicData, ReaderStatus } from "../card.ts";
-import { pinWrong, ReaderError } from "../errors.ts";
+import { agreedCard, type CardBackend, type CardCertificate, type CertificateSignature, type NhiBasicData, type ReaderStatus } from "../card.ts";
+import { certificateFacts } from "../certificates.ts";
+import { ReaderError } from "../errors.ts";
+import { PinTries } from "../pin-tries.ts";
 import { importOptional } from "./optional-module.ts";
 
 export const PKCS11JS_INSTALL = [
-	"  需要 Node 原生模組編譯工具（Debian/Ubuntu： sudo apt-get install build-essential python3）",
-	"  然後在專案目錄執行： npm install --no-save pkcs11js",
+	"  npm install 會一併安裝（需要 C++ 編譯工具；Debian/Ubuntu： sudo apt-get install build-essential python3，然後重新執行 npm install）",
 	"  並以 --pkcs11-module 指定讀卡機或憑證卡廠商提供的 PKCS#11 程式庫路徑。",
 ].join("\n");
 
@@ -22,6 +25,7 @@ const CKO_CERTIFICATE = 1;
 const CKO_PRIVATE_KEY = 3;
 const CKU_USER = 1;
 const CKF_SERIAL_SESSION = 0x4;
+const CKF_TOKEN_INITIALIZED = 0x400;
 const CKF_USER_PIN_FINAL_TRY = 0x20000;
 const CKF_USER_PIN_LOCKED = 0x40000;
 const CKM_SHA256_RSA_PKCS = 0x40;
@@ -41,7 +45,8 @@ interface Pkcs11 {
 	C_Finalize(): void;
 	close(): void;
 	C_GetSlotList(tokenPresent?: boolean): Handle[];
-	C_GetTokenInfo(slot: Handle): { flags: number };
+	C_GetSlotInfo(slot: Handle): { slotDescription: string };
+	C_GetTokenInfo(slot: Handle): { label: string; serialNumber: string; flags: number };
 	C_OpenSession(slot: Handle, flags: number): Handle;
 	C_CloseSession(session: Handle): void;
 	C_Login(session: Handle, userType: number, pin?: string): void;
@@ -58,23 +63,20 @@ function isPkcs11Module(value: unknown): value is { PKCS11: new () => Pkcs11 } {
 	return typeof value === "object" && value !== null && "PKCS11" in value && typeof value.PKCS11 === "function";
 }
 
-/** pkcs11js reports a failed call as an Error named after its CKR_ value (and, in v2, with a numeric code). */
+/** pkcs11js reports a failed call as an Error named after its CKR_ value, with the numeric code. */
 function isCkr(err: unknown, name: string, code: number): boolean {
 	return err instanceof Error && (err.message.includes(name) || ("code" in err && err.code === code));
 }
 
-/** By the issuing CA: 內政部憑證管理中心 issues MOICA, 經濟部工商憑證管理中心 issues MOEACA. */
-function certificateKind(cert: X509Certificate): CertificateKind | null {
-	if (/MOEACA|工商憑證/.test(cert.issuer)) return "moeaca";
-	if (/MOICA|內政部憑證/.test(cert.issuer)) return "moica";
-	return null;
-}
+/** One inserted token: where it is, and the serial that names it in certificate ids and the PIN count. */
+type Token = { slot: Handle; serial: string; label: string; reader: string };
 
 const NHI_NOT_HERE = "PKCS#11 後端只使用憑證卡；健保卡請以 --backend pcsc 或 virtual 啟動讀卡程式。";
 
 export class Pkcs11Backend implements CardBackend {
 	readonly name = "pkcs11";
 	readonly #lib: Pkcs11;
+	readonly #pins = new PinTries();
 
 	private constructor(lib: Pkcs11) {
 		this.#lib = lib;
@@ -90,10 +92,12 @@ export class Pkcs11Backend implements CardBackend {
 	}
 
 	async status(): Promise<ReaderStatus> {
-		if (this.#lib.C_GetSlotList(false).length === 0) return { reader: false, card: null };
-		if (this.#lib.C_GetSlotList(true).length === 0) return { reader: true, card: null };
-		const certs = await this.listCertificates();
-		return { reader: true, card: { kind: certs[0]?.kind ?? "unknown" } };
+		if (this.#lib.C_GetSlotList(false).length === 0) return { reader: false, card: null, cards: [] };
+		const cards = this.#tokens().map((token) => {
+			const kinds = new Set(this.#withSession(token, (session) => this.#certificates(session, token)).filter((c) => c.canSign).map((c) => c.kind));
+			return { reader: token.reader, kind: kinds.size === 1 ? [...kinds][0] ?? "unknown" : "unknown" } as const;
+		});
+		return { reader: true, card: agreedCard(cards), cards };
 	}
 
 	async readNhiCard(): Promise<NhiBasicData> {
@@ -105,19 +109,23 @@ export class Pkcs11Backend implements CardBackend {
 	}
 
 	async listCertificates(): Promise<CardCertificate[]> {
-		return this.#withSession((session) => this.#certificates(session));
+		const tokens = this.#requireTokens();
+		return tokens.flatMap((token) => this.#withSession(token, (session) => this.#certificates(session, token)));
 	}
 
 	async signWithCertificate(id: string, pin: string, payload: Uint8Array): Promise<CertificateSignature> {
-		return this.#withSession((session, slot) => {
-			const cert = this.#certificates(session).find((c) => c.id === id);
+		const token = this.#requireTokens().find((t) => id.startsWith(`${t.serial}:`));
+		if (!token) throw new ReaderError("CARD_NOT_FOUND", "插入的卡片上沒有指定的憑證。");
+		return this.#withSession(token, (session) => {
+			const cert = this.#certificates(session, token).find((c) => c.id === id);
 			if (!cert) throw new ReaderError("CARD_NOT_FOUND", "插入的卡片上沒有指定的憑證。");
-			if (this.#lib.C_GetTokenInfo(slot).flags & CKF_USER_PIN_LOCKED) throw new ReaderError("PIN_LOCKED");
-			this.#login(session, slot, pin);
+			this.#pins.assertUnlocked(token.serial);
+			if (this.#lib.C_GetTokenInfo(token.slot).flags & CKF_USER_PIN_LOCKED) throw new ReaderError("PIN_LOCKED");
+			this.#login(session, token, pin);
 			try {
 				const key = this.#findOne(session, [
 					{ type: CKA_CLASS, value: CKO_PRIVATE_KEY },
-					{ type: CKA_ID, value: Buffer.from(id, "hex") },
+					{ type: CKA_ID, value: Buffer.from(id.slice(token.serial.length + 1), "hex") },
 				]);
 				if (!key) throw new ReaderError("CARD_NOT_FOUND", "憑證卡上找不到此憑證的私鑰。");
 				const ec = new X509Certificate(cert.certificate).publicKey.asymmetricKeyType === "ec";
@@ -137,36 +145,52 @@ export class Pkcs11Backend implements CardBackend {
 	}
 
 	/** C_Login with the PIN, so the card itself checks it; its refusals become PIN_WRONG / PIN_LOCKED. */
-	#login(session: Handle, slot: Handle, pin: string): void {
+	#login(session: Handle, token: Token, pin: string): void {
 		try {
 			this.#lib.C_Login(session, CKU_USER, pin);
 		} catch (err) {
-			if (!isCkr(err, "CKR_USER_ALREADY_LOGGED_IN", CKR_USER_ALREADY_LOGGED_IN)) throw this.#pinError(err, slot);
+			if (!isCkr(err, "CKR_USER_ALREADY_LOGGED_IN", CKR_USER_ALREADY_LOGGED_IN)) throw this.#pinError(err, token);
 			// Left logged in by an earlier run: log out and in again, so this request's PIN is what the card checks.
 			this.#lib.C_Logout(session);
 			try {
 				this.#lib.C_Login(session, CKU_USER, pin);
 			} catch (retryErr) {
-				throw this.#pinError(retryErr, slot);
+				throw this.#pinError(retryErr, token);
 			}
 		}
+		this.#pins.right(token.serial);
 	}
 
-	#pinError(err: unknown, slot: Handle): unknown {
-		if (isCkr(err, "CKR_PIN_LOCKED", CKR_PIN_LOCKED)) return new ReaderError("PIN_LOCKED");
+	#pinError(err: unknown, token: Token): unknown {
+		if (isCkr(err, "CKR_PIN_LOCKED", CKR_PIN_LOCKED)) return this.#pins.wrong(token.serial, 0);
 		if (!isCkr(err, "CKR_PIN_INCORRECT", CKR_PIN_INCORRECT)) return err;
-		const flags = this.#lib.C_GetTokenInfo(slot).flags;
-		if (flags & CKF_USER_PIN_LOCKED) return new ReaderError("PIN_LOCKED");
-		return pinWrong(flags & CKF_USER_PIN_FINAL_TRY ? 1 : null);
+		const flags = this.#lib.C_GetTokenInfo(token.slot).flags;
+		const cardSays = flags & CKF_USER_PIN_LOCKED ? 0 : flags & CKF_USER_PIN_FINAL_TRY ? 1 : null;
+		return this.#pins.wrong(token.serial, cardSays);
 	}
 
-	#withSession<T>(op: (session: Handle, slot: Handle) => T): T {
+	/** Inserted, initialized tokens (a blank card, or SoftHSM2's spare slot, holds nothing to use). */
+	#tokens(): Token[] {
+		const tokens: Token[] = [];
+		for (const slot of this.#lib.C_GetSlotList(true)) {
+			const info = this.#lib.C_GetTokenInfo(slot);
+			if ((info.flags & CKF_TOKEN_INITIALIZED) === 0) continue;
+			tokens.push({ slot, serial: info.serialNumber.trim(), label: info.label.trim(), reader: this.#lib.C_GetSlotInfo(slot).slotDescription.trim() });
+		}
+		return tokens;
+	}
+
+	#requireTokens(): Token[] {
 		if (this.#lib.C_GetSlotList(false).length === 0) throw new ReaderError("NO_READER");
-		const slot = this.#lib.C_GetSlotList(true)[0];
-		if (!slot) throw new ReaderError("NO_CARD", "讀卡機中沒有憑證卡，請插入自然人憑證或工商憑證。");
-		const session = this.#lib.C_OpenSession(slot, CKF_SERIAL_SESSION);
+		const tokens = this.#tokens();
+		if (tokens.length === 0) throw new ReaderError("NO_CARD", "讀卡機中沒有憑證卡，請插入自然人憑證或工商憑證。");
+		return tokens;
+	}
+
+	#withSession<T>(token: Token, op: (session: Handle) => T): T {
+		const session = this.#lib.C_OpenSession(token.slot, CKF_SERIAL_SESSION);
 		try {
-			return op(session, slot);
+			return op(session);
 		} finally {
 			this.#lib.C_CloseSession(session);
 		}
@@ -181,8 +205,8 @@ export class Pkcs11Backend implements CardBackend {
 		}
 	}
 
-	/** The token's MOICA / MOEACA certificates; the id is the hex CKA_ID shared with the private key. */
-	#certificates(session: Handle): CardCertificate[] {
+	/** The token's MOICA / MOEACA certificates; the id joins the token's serial and the CKA_ID its key shares. */
+	#certificates(session: Handle, token: Token): CardCertificate[] {
 		const handles: Handle[] = [];
 		this.#lib.C_FindObjectsInit(session, [{ type: CKA_CLASS, value: CKO_CERTIFICATE }]);
 		try {
@@ -194,10 +218,10 @@ export class Pkcs11Backend implements CardBackend {
 		for (const handle of handles) {
 			const [value, id] = this.#lib.C_GetAttributeValue(session, handle, [{ type: CKA_VALUE }, { type: CKA_ID }]);
 			if (!Buffer.isBuffer(value?.value) || !Buffer.isBuffer(id?.value)) continue;
-			const x509 = new X509Certificate(value.value);
-			const kind = certificateKind(x509);
-			if (kind === null) continue;
-			certs.push({ id: id.value.toString("hex"), kind, subject: x509.subject.split("\n").join(", "), certificate: new Uint8Array(value.value) });
+			const der = new Uint8Array(value.value);
+			const facts = certificateFacts(der);
+			if (facts.kind === null) continue;
+			certs.push({ id: `${token.serial}:${id.value.toString("hex")}`, kind: facts.kind, subject: facts.subject, certificate: der, canSign: facts.canSign });
 		}
 		return certs;
 	}

@@ -1,6 +1,7 @@
-// The local reader helper (reader/main.ts, virtual backend) for scripts that need one of their own: the
-// browser-test runner gives it the demo cards and certificates in a throw-away keys directory, a free
-// port and the throw-away portal's origins as its only allowed origins. Its own process group, like
+// The local reader helper (reader/main.ts, virtual backend by default) for scripts and tests that need one
+// of their own: the browser-test runner gives it the demo cards and certificates in a throw-away keys
+// directory, a free port and the throw-away portal's origins as its only allowed origins; a browser test
+// starts one on --backend pkcs11 over SoftHSM2 tokens. Its own process group, like
 // wrangler dev, so stopping it leaves nothing listening.
 
 import "reflect-metadata"; // createDevPki → @peculiar/x509 → tsyringe needs the Reflect metadata API first
@@ -26,7 +27,14 @@ export async function writeReaderKeys(dir: string, data: DemoDataSet): Promise<s
 	return pki.rootPem;
 }
 
-export type ReaderHelperOptions = { port: number; keysDir: string; allowOrigins: readonly string[]; logFile: string };
+export type ReaderHelperOptions = {
+	port: number;
+	keysDir: string;
+	allowOrigins: readonly string[];
+	logFile: string;
+	/** virtual (default) or pkcs11 on `pkcs11Module`, with `env` (e.g. SOFTHSM2_CONF) for the helper. */
+	backend?: { name: "virtual" } | { name: "pkcs11"; module: string; env: Record<string, string> };
+};
 
 export class ReaderHelper {
 	readonly url: string;
@@ -42,15 +50,18 @@ export class ReaderHelper {
 	}
 
 	static async start(options: ReaderHelperOptions): Promise<ReaderHelper> {
+		const backend = options.backend ?? { name: "virtual" };
 		const args = [
 			path.join(ROOT, "reader", "main.ts"),
-			"--backend", "virtual",
+			"--backend", backend.name,
+			...(backend.name === "pkcs11" ? ["--pkcs11-module", backend.module] : []),
 			"--port", String(options.port),
 			"--keys-dir", options.keysDir,
 			...options.allowOrigins.flatMap((origin) => ["--allow-origin", origin]),
 		];
 		const log = createWriteStream(options.logFile);
-		const child = spawn(process.execPath, args, { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+		const env = { ...process.env, ...(backend.name === "pkcs11" ? backend.env : {}) };
+		const child = spawn(process.execPath, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
 		child.stdout?.pipe(log);
 		child.stderr?.pipe(log);
 		const helper = new ReaderHelper(child, `http://127.0.0.1:${options.port}`, options.logFile);
@@ -72,9 +83,9 @@ export class ReaderHelper {
 		while (Date.now() < deadline) {
 			if (this.#child.exitCode !== null) throw new Error(`the reader helper exited:\n${readLog(this.logFile)}`);
 			try {
-				// The virtual backend's own state route needs no Origin.
-				const res = await fetch(`${this.url}/virtual/state`, { signal: AbortSignal.timeout(1_000) });
-				if (res.ok) return;
+				// Any answer (a 404 for "/") means it listens, which it does only once its backend is open.
+				await fetch(`${this.url}/`, { signal: AbortSignal.timeout(1_000) });
+				return;
 			} catch {
 				// Not listening yet.
 			}
