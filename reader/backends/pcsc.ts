@@ -1,101 +1,100 @@
-// Real NHI cards in PC/SC readers, through the optional native module `pcsclite` (pcsc-lite on Linux,
-// WinSCard on Windows, PC/SC framework on macOS). It reads the card's basic data with the APDUs in
-// nhi-apdu.ts. It cannot answer a challenge: a genuine NHI card signs only through NHI's secure access
+// Real NHI cards in PC/SC readers (pcsc-lite's pcscd on Linux, WinSCard on Windows, the PC/SC framework
+// on macOS), through the optional native module `smartcard` (N-API: one build runs on every Node
+// version, unlike the NAN-built `pcsclite`). Every call asks PC/SC afresh which readers exist and which
+// hold a card, so readers plugged in, cards swapped and a restarted pcscd need no restart here. A card is
+// an NHI card when it answers SELECT of the NHI applet (nhi-apdu.ts); with several readers the first NHI
+// card is read. It cannot answer a challenge: a genuine NHI card signs only through NHI's secure access
 // module (SAM) and card component, which this helper does not have, so signNhiChallenge says so.
+// Tested against pcscd with vsmartcard's virtual reader and an emulated card (reader/test/pcsc.spec.ts).
 
-import type { CardBackend, CardCertificate, CardKind, CertificateSignature, NhiBasicData, ReaderStatus } from "../card.ts";
+import { agreedCard, type CardBackend, type CardCertificate, type CardKind, type CertificateSignature, type NhiBasicData, type ReaderStatus } from "../card.ts";
 import { ReaderError } from "../errors.ts";
-import { readNhiBasicData, SELECT_NHI_APPLET, exchange, type Transmit } from "../nhi-apdu.ts";
+import { exchange, readNhiBasicData, SELECT_NHI_APPLET, type Transmit } from "../nhi-apdu.ts";
 import { importOptional } from "./optional-module.ts";
 
-export const PCSCLITE_INSTALL = [
-	"  Debian/Ubuntu： sudo apt-get install pcscd libpcsclite-dev build-essential python3",
-	"  Windows／macOS：內建 PC/SC，另需 Node 原生模組編譯工具（node-gyp）",
-	"  然後在專案目錄執行： npm install --no-save pcsclite",
+export const SMARTCARD_INSTALL = [
+	"  Debian/Ubuntu： sudo apt-get install pcscd libpcsclite-dev build-essential python3，然後重新執行 npm install",
+	"  Windows／macOS：內建 PC/SC，npm install 會一併編譯（需要 Node 原生模組編譯工具 node-gyp）",
 ].join("\n");
 
 /** 256 data bytes + SW1 SW2: the most one short APDU response can hold. */
 const MAX_RESPONSE_BYTES = 258;
 
-type PcscStatus = { state: number; atr?: Buffer };
+interface ScCard {
+	transmit(command: Buffer, options?: { maxRecvLength?: number }): Promise<Buffer>;
+	disconnect(disposition?: number): void;
+}
 
-interface PcscReader {
-	name: string;
+interface ScReader {
+	readonly name: string;
+	readonly state: number;
+	connect(shareMode?: number, protocol?: number): Promise<ScCard>;
+}
+
+interface ScContext {
+	listReaders(): ScReader[];
+	close(): void;
+}
+
+type Smartcard = {
+	Context: new () => ScContext;
 	SCARD_STATE_PRESENT: number;
 	SCARD_SHARE_SHARED: number;
 	SCARD_PROTOCOL_T0: number;
 	SCARD_PROTOCOL_T1: number;
 	SCARD_LEAVE_CARD: number;
-	on(event: "status", listener: (status: PcscStatus) => void): unknown;
-	on(event: "end" | "error", listener: (err?: Error) => void): unknown;
-	connect(options: { share_mode: number; protocol: number }, cb: (err: Error | null, protocol: number) => void): void;
-	transmit(data: Buffer, responseLength: number, protocol: number, cb: (err: Error | null, data: Buffer) => void): void;
-	disconnect(disposition: number, cb: (err: Error | null) => void): void;
-	close(): void;
-}
+};
 
-interface PcscContext {
-	on(event: "reader", listener: (reader: PcscReader) => void): unknown;
-	on(event: "error", listener: (err: Error) => void): unknown;
-	close(): void;
+function isSmartcard(value: unknown): value is Smartcard {
+	return typeof value === "object" && value !== null && "Context" in value && typeof value.Context === "function" && "SCARD_STATE_PRESENT" in value;
 }
-
-function isPcscFactory(value: unknown): value is () => PcscContext {
-	return typeof value === "function";
-}
-
-type Slot = { reader: PcscReader; present: boolean; kind: CardKind | null };
 
 const CERTIFICATES_NOT_HERE = "PC/SC 後端只讀取健保卡；自然人憑證、工商憑證請以 --backend pkcs11 啟動讀卡程式。";
+const INSERT_NHI_CARD = "讀卡機中沒有卡片，請插入健保卡。";
+const NOT_AN_NHI_CARD = "插入的不是健保卡，請插入健保卡。";
 
 export class PcscBackend implements CardBackend {
 	readonly name = "pcsc";
-	readonly #context: PcscContext;
-	readonly #slots = new Map<string, Slot>();
+	readonly #sc: Smartcard;
+	readonly #log: (line: string) => void;
 
-	private constructor(context: PcscContext, log: (line: string) => void) {
-		this.#context = context;
-		context.on("error", (err) => log(`PC/SC 錯誤：${err.message}`));
-		context.on("reader", (reader) => {
-			const slot: Slot = { reader, present: false, kind: null };
-			this.#slots.set(reader.name, slot);
-			reader.on("status", (status) => {
-				const present = (status.state & reader.SCARD_STATE_PRESENT) !== 0;
-				if (present !== slot.present) slot.kind = null;
-				slot.present = present;
-			});
-			reader.on("end", () => this.#slots.delete(reader.name));
-			reader.on("error", (err) => log(`讀卡機 ${reader.name}：${err?.message ?? "錯誤"}`));
-		});
+	private constructor(sc: Smartcard, log: (line: string) => void) {
+		this.#sc = sc;
+		this.#log = log;
 	}
 
 	static async open(log: (line: string) => void): Promise<PcscBackend> {
-		const factory = await importOptional("pcsclite", PCSCLITE_INSTALL);
-		if (!isPcscFactory(factory)) throw new Error("pcsclite 模組的介面不符預期。");
-		return new PcscBackend(factory(), log);
+		const mod = await importOptional("smartcard", SMARTCARD_INSTALL);
+		if (!isSmartcard(mod)) throw new Error("smartcard 模組的介面不符預期。");
+		return new PcscBackend(mod, log);
 	}
 
 	async status(): Promise<ReaderStatus> {
-		const slot = this.#cardSlot(false);
-		if (!slot) return { reader: this.#slots.size > 0, card: null };
-		// Identify the card once per insertion: does it have the NHI applet?
-		if (slot.kind === null) {
-			slot.kind = await this.#withCard(slot, async (transmit) => {
-				try {
-					await exchange(transmit, SELECT_NHI_APPLET);
-					return "nhi";
-				} catch {
-					return "unknown";
-				}
-			});
-		}
-		return { reader: true, card: { kind: slot.kind } };
+		return this.#withReaders(async (readers) => {
+			if (readers.length === 0) return { reader: false, card: null, cards: [] };
+			const cards: ReaderStatus["cards"] = [];
+			for (const reader of readers.filter((r) => this.#hasCard(r))) cards.push({ reader: reader.name, kind: await this.#kind(reader) });
+			// The page asks for an NHI card: one in any reader is the card, whatever the other readers hold.
+			const card = cards.some((c) => c.kind === "nhi") ? ({ kind: "nhi" } as const) : agreedCard(cards);
+			return { reader: true, card, cards };
+		});
 	}
 
 	async readNhiCard(): Promise<NhiBasicData> {
-		const slot = this.#cardSlot(true);
-		if (!slot) throw new ReaderError("NO_CARD", "讀卡機中沒有卡片，請插入健保卡。");
-		return this.#withCard(slot, readNhiBasicData);
+		return this.#withReaders(async (readers) => {
+			if (readers.length === 0) throw new ReaderError("NO_READER");
+			const withCard = readers.filter((r) => this.#hasCard(r));
+			if (withCard.length === 0) throw new ReaderError("NO_CARD", INSERT_NHI_CARD);
+			for (const reader of withCard) {
+				try {
+					return await this.#withCard(reader, readNhiBasicData);
+				} catch (err) {
+					// Not an NHI card (6A 82 and kin): try the next reader.
+					if (!(err instanceof ReaderError && err.code === "WRONG_CARD_KIND")) throw err;
+				}
+			}
+			throw new ReaderError("WRONG_CARD_KIND", NOT_AN_NHI_CARD);
+		});
 	}
 
 	async signNhiChallenge(_payload: Uint8Array): Promise<Uint8Array> {
@@ -113,37 +112,74 @@ export class PcscBackend implements CardBackend {
 		throw new ReaderError("NOT_SUPPORTED", CERTIFICATES_NOT_HERE);
 	}
 
-	async close(): Promise<void> {
-		for (const slot of this.#slots.values()) slot.reader.close();
-		this.#context.close();
+	async close(): Promise<void> {}
+
+	#hasCard(reader: ScReader): boolean {
+		return (reader.state & this.#sc.SCARD_STATE_PRESENT) !== 0;
 	}
 
-	/** The first reader with a card in it; throws NO_READER when there is no reader at all. */
-	#cardSlot(required: boolean): Slot | undefined {
-		if (this.#slots.size === 0) {
-			if (required) throw new ReaderError("NO_READER");
-			return undefined;
+	/** A PC/SC context for one call. No pcscd (or no PC/SC service) is the same to the person as no reader. */
+	async #withReaders<T>(op: (readers: ScReader[]) => Promise<T>): Promise<T> {
+		let context: ScContext;
+		try {
+			context = new this.#sc.Context();
+		} catch (err) {
+			this.#log(`PC/SC 服務無法使用（Linux 請確認 pcscd 已啟動）：${err instanceof Error ? err.message : String(err)}`);
+			throw new ReaderError("NO_READER", "找不到讀卡機：PC/SC 服務未啟動（Linux 請啟動 pcscd），或讀卡機未連接電腦。");
 		}
-		return [...this.#slots.values()].find((s) => s.present);
+		try {
+			let readers: ScReader[];
+			try {
+				readers = context.listReaders();
+			} catch {
+				readers = []; // SCARD_E_NO_READERS_AVAILABLE
+			}
+			return await op(readers);
+		} finally {
+			context.close();
+		}
 	}
 
-	async #withCard<T>(slot: Slot, op: (transmit: Transmit) => Promise<T>): Promise<T> {
-		const { reader } = slot;
-		const protocol = await new Promise<number>((resolve, reject) => {
-			reader.connect({ share_mode: reader.SCARD_SHARE_SHARED, protocol: reader.SCARD_PROTOCOL_T0 | reader.SCARD_PROTOCOL_T1 }, (err, p) =>
-				err ? reject(new ReaderError("CARD_ERROR")) : resolve(p),
-			);
-		});
-		const transmit: Transmit = (apdu) =>
-			new Promise((resolve, reject) => {
-				reader.transmit(Buffer.from(apdu), MAX_RESPONSE_BYTES, protocol, (err, data) =>
-					err ? reject(new ReaderError("CARD_ERROR")) : resolve(new Uint8Array(data)),
-				);
+	async #kind(reader: ScReader): Promise<CardKind> {
+		try {
+			return await this.#withCard(reader, async (transmit) => {
+				try {
+					await exchange(transmit, SELECT_NHI_APPLET);
+					return "nhi";
+				} catch {
+					return "unknown";
+				}
 			});
+		} catch {
+			return "unknown"; // removed while we looked, or mute
+		}
+	}
+
+	async #withCard<T>(reader: ScReader, op: (transmit: Transmit) => Promise<T>): Promise<T> {
+		const { SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1, SCARD_LEAVE_CARD } = this.#sc;
+		let card: ScCard;
+		try {
+			card = await reader.connect(SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1);
+		} catch (err) {
+			this.#log(`讀卡機 ${reader.name}：無法連接卡片（${err instanceof Error ? err.message : String(err)}）`);
+			throw new ReaderError("CARD_ERROR");
+		}
+		const transmit: Transmit = async (apdu) => {
+			try {
+				return new Uint8Array(await card.transmit(Buffer.from(apdu), { maxRecvLength: MAX_RESPONSE_BYTES }));
+			} catch (err) {
+				this.#log(`讀卡機 ${reader.name}：傳送指令失敗（${err instanceof Error ? err.message : String(err)}）`);
+				throw new ReaderError("CARD_ERROR");
+			}
+		};
 		try {
 			return await op(transmit);
 		} finally {
-			await new Promise<void>((resolve) => reader.disconnect(reader.SCARD_LEAVE_CARD, () => resolve()));
+			try {
+				card.disconnect(SCARD_LEAVE_CARD);
+			} catch {
+				// The card is already gone.
+			}
 		}
 	}
 }
