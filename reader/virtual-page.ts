@@ -1,6 +1,9 @@
 // The virtual reader's local page (GET /virtual): insert, remove or switch the card "in the reader".
 // Server-rendered with hono/html (every interpolation escaped); behaviour lives in /virtual.js, since
-// the page's CSP allows no inline script. IDs are shown masked, as everywhere outside a person's record.
+// the page's CSP allows no inline script. NHI cards' IDs are shown masked, as everywhere outside a
+// person's record (the card read fills them in). Certificate cards show the full demo ID number to type
+// at sign-in: nothing else on screen tells a newcomer which ID goes with a 自然人憑證 or 工商憑證, and the
+// virtual reader holds only the seed's made-up demo people (it is a development tool).
 
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
@@ -44,15 +47,17 @@ function certificateTable(backend: VirtualBackend): Html {
 	const certs = backend.certificates(PAGE_LIST_LIMIT);
 	if (certs.length === 0) return html`<p>沒有虛擬憑證卡：請執行 npm run seed 產生 .reader-keys/certs.json。</p>`;
 	const rows = certs.map((c) => {
-		const holder = c.holder.idNo !== undefined ? maskIdNo(c.holder.idNo) : c.holder.ban !== undefined ? `統一編號 ${c.holder.ban}` : "";
+		const signInId = c.kind === "moica" ? c.holder.idNo : c.holder.managerIdNo;
 		return html`<tr>
-			<td>${c.id}</td><td>${CERT_KIND[c.kind]}</td><td>${c.holder.name ?? c.subject}</td><td>${holder}</td>
+			<td>${c.id}</td><td>${CERT_KIND[c.kind]}</td><td>${c.holder.name ?? c.subject}${c.holder.ban !== undefined ? html`<br>統一編號 ${c.holder.ban}` : ""}</td>
+			<td class="demo-id">${signInId ?? "—"}</td>
 			<td>${backend.isLocked(c.id) ? "PIN 已鎖住" : "可使用"}</td>
 			<td><button type="button" data-action="insert" data-cert-id="${c.id}">插入</button></td>
 		</tr>`;
 	});
-	return html`<table>
-		<thead><tr><th>代號</th><th>種類</th><th>持有人</th><th>身分證號／統一編號</th><th>狀態</th><th></th></tr></thead>
+	return html`<p>以憑證卡登入時，身分證號請輸入「示範身分證號」欄的號碼（工商憑證為該單位的示範單位管理者）。</p>
+		<table>
+		<thead><tr><th>代號</th><th>種類</th><th>持有人</th><th>示範身分證號</th><th>狀態</th><th></th></tr></thead>
 		<tbody>${rows}</tbody>
 	</table>`;
 }

@@ -7,6 +7,7 @@ import { copyFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { DEV_VARS, varFlags } from "./lib/dev-vars.ts";
 import { Supervisor } from "./lib/supervisor.ts";
+import { OFFLINE_WRANGLER_ENV } from "./lib/wrangler-dev.ts";
 import { runSeed } from "./seed.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -28,7 +29,7 @@ try {
 
 const supervisor = new Supervisor({
 	cwd: ROOT,
-	env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+	env: { ...process.env, ...OFFLINE_WRANGLER_ENV },
 	onAllStopped: (code) => process.exit(code),
 });
 

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { call, field, FOREIGN_ORIGIN, isCorsHeader, type KeysDir, makeKeysDir, PORTAL_ORIGIN, startTestReader } from "./fixtures.ts";
+import { call, field, FOREIGN_ORIGIN, isCorsHeader, type KeysDir, makeKeysDir, MOEACA_MANAGER_ID, PORTAL_ORIGIN, startTestReader } from "./fixtures.ts";
 
 let keys: KeysDir;
 before(async () => {
@@ -79,6 +79,17 @@ describe("virtual reader controls", () => {
 		assert.deepEqual(page.text.match(/<script\b[^>]*>/g), ['<script src="/virtual.js" defer>'], "no inline script");
 		assert.equal((await call(reader, "GET", "/virtual.js")).status, 200);
 		assert.equal((await call(reader, "GET", "/virtual.css")).status, 200);
+	});
+
+	it("shows beside each certificate card the demo ID number to type at sign-in, while NHI cards' IDs stay masked", async (t) => {
+		const reader = await startTestReader(keys.dir);
+		t.after(() => reader.close());
+		const page = await call(reader, "GET", "/virtual");
+		const row = (certId: string) => page.text.split("<tr>").find((r) => r.includes(`data-cert-id="${certId}"`)) ?? "";
+		assert.match(row("moica-wang"), />A123456789</, "the 自然人憑證 holder's own ID");
+		assert.match(row("moeaca-shumei"), new RegExp(`>${MOEACA_MANAGER_ID}<`), "the ID of the unit manager who signs in with the 工商憑證");
+		assert.match(row("moeaca-shumei"), /統一編號 04595257/);
+		assert.ok(page.text.includes("B12345****") && !page.text.includes("B123456789"), "NHI cards are read, not typed: their IDs stay masked");
 	});
 
 	it("finds cards by name, ID prefix, masked ID or card number", async (t) => {

@@ -16,13 +16,21 @@ const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 5_000;
 
 /**
+ * What every wrangler the scripts start (npm start's included) needs on a machine that may be offline:
+ * no usage metrics, and no fetch of Cloudflare's sample `Request.cf` object from workers.cloudflare.com,
+ * which wrangler dev tries twice at start and, offline, reports as `getaddrinfo ENOTFOUND
+ * workers.cloudflare.com`. The portal never reads request.cf, so wrangler's built-in placeholder serves.
+ */
+export const OFFLINE_WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } as const;
+
+/**
  * X_LOCAL_OBSERVABILITY=false: wrangler dev's local trace collector (on by default) writes every
  * request's and Durable Object call's tail events to its own SQLite store in the same runtime. It is a
  * dashboard for people, not the portal: measured with a bare Durable Object, it cut creating objects
  * from ~265/s to ~220/s, so the scripts that measure or load the portal run without it.
  */
 function wranglerEnv(): NodeJS.ProcessEnv {
-	return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1", X_LOCAL_OBSERVABILITY: "false" };
+	return { ...process.env, ...OFFLINE_WRANGLER_ENV, CI: "1", NO_COLOR: "1", X_LOCAL_OBSERVABILITY: "false" };
 }
 
 /**
