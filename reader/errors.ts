@@ -53,13 +53,9 @@ export class ReaderError extends Error {
 	}
 }
 
-/** PIN_WRONG with the tries left, when the card tells (PKCS#11 tokens often say only "last try"). */
-export function pinWrong(remainingTries: number | null): ReaderError {
-	const message =
-		remainingTries === null
-			? "PIN 碼錯誤，請再確認後輸入。連續輸入錯誤將鎖住卡片。"
-			: `PIN 碼錯誤，尚可嘗試 ${remainingTries} 次；再輸入錯誤將鎖住卡片。`;
-	return new ReaderError("PIN_WRONG", message, { remainingTries });
+/** PIN_WRONG with the tries left before the card locks (pin-tries.ts). */
+export function pinWrong(remainingTries: number): ReaderError {
+	return new ReaderError("PIN_WRONG", `PIN 碼錯誤，尚可嘗試 ${remainingTries} 次；再輸入錯誤將鎖住卡片。`, { remainingTries });
 }
 
 export function errorBody(err: ReaderError): { error: Record<string, string | number | null> } {
