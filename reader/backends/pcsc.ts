@@ -77,6 +77,10 @@ export class PcscBackend implements CardBackend {
 			// The page asks for an NHI card: one in any reader is the card, whatever the other readers hold.
 			const card = cards.some((c) => c.kind === "nhi") ? ({ kind: "nhi" } as const) : agreedCard(cards);
 			return { reader: true, card, cards };
+		}).catch((err: unknown) => {
+			// No PC/SC service (pcscd stopped) is a status like any other: no reader.
+			if (err instanceof ReaderError && err.code === "NO_READER") return { reader: false, card: null, cards: [] };
+			throw err;
 		});
 	}
 

@@ -106,4 +106,17 @@ describe("NHI cards through PC/SC (pcscd + vpcd + an emulated card)", { skip }, 
 		assert.deepEqual(field(await call(r, "GET", "/v1/status", { origin: PORTAL_ORIGIN }), "card"), { kind: "unknown" });
 		await stack?.remove(0);
 	});
+
+	// Last: it stops the stack's pcscd.
+	it("says no reader is found when pcscd is not running, with how to start it", async (t) => {
+		const r = await reader();
+		t.after(() => r.close());
+		await stack?.insert(0, WANG);
+		await stack?.stopPcscd();
+		assert.deepEqual((await call(r, "GET", "/v1/status", { origin: PORTAL_ORIGIN })).json, { reader: false, card: null, cards: [], backend: "pcsc" });
+		const reply = await read(r);
+		assert.equal(reply.status, 503, reply.text);
+		assert.equal(field(reply, "error", "code"), "NO_READER");
+		assert.match(String(field(reply, "error", "message")), /pcscd/);
+	});
 });

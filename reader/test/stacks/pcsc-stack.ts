@@ -173,9 +173,15 @@ export class PcscStack {
 		}
 	}
 
-	async stop(): Promise<void> {
-		for (const reader of [0, 1] as const) await this.remove(reader);
+	/** Stops pcscd itself (the cards stay "in" their readers until stop()). */
+	async stopPcscd(): Promise<void> {
 		await stopChild(this.#pcscd);
+	}
+
+	async stop(): Promise<void> {
+		await this.stopPcscd();
+		for (const child of this.#cards.values()) await stopChild(child);
+		this.#cards.clear();
 		rmSync(this.#dir, { recursive: true, force: true });
 	}
 
