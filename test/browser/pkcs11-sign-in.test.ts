@@ -2,9 +2,9 @@
 // PKI (READER_KEYS_DIR, the roots the portal trusts) goes into SoftHSM2 tokens made by
 // scripts/softhsm-tokens.ts (`npm run reader:softhsm`), one per card, each with the card's signing and
 // encryption certificates as on a real card; a reader helper of this file's own runs on --backend
-// pkcs11 over them, and the sign-in page is pointed at it (its data-reader-url, which the portal renders
-// from READER_URL; connect-src allows any loopback port). Both tokens are in at once, as two cards in two
-// readers: the page must pick each kind's signing certificate. Skipped, saying why, without SoftHSM2.
+// pkcs11 over them, and the sign-in page's calls to READER_URL are answered by it (pointReaderAt). Both
+// tokens are in at once, as two cards in two readers: the page must pick each kind's signing
+// certificate. Skipped, saying why, without SoftHSM2.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +18,7 @@ import { ReaderHelper } from "../../scripts/lib/reader-helper.ts";
 import { freePort } from "../../scripts/lib/wrangler-dev.ts";
 import { softhsmMissing, writeSofthsmTokens } from "../../scripts/softhsm-tokens.ts";
 import { demoStaff, type DemoStaffMember } from "./fixtures.ts";
-import { browserTest, PORTAL_URL, useBrowser } from "./helpers.ts";
+import { browserTest, pointReaderAt, PORTAL_URL, useBrowser } from "./helpers.ts";
 
 async function missingStack(): Promise<string | undefined> {
 	const missing = softhsmMissing();
@@ -66,17 +66,9 @@ describe("憑證卡登入 through PKCS#11 (SoftHSM2 tokens, helper on --backend 
 		rmSync(dir, { recursive: true, force: true });
 	});
 
-	/** The sign-in page, calling this file's pkcs11 helper instead of the runner's virtual one. */
+	/** The sign-in page, its helper calls answered by this file's pkcs11 helper instead of the runner's virtual one. */
 	async function signInPage(page: Page, method: "moica" | "moeaca"): Promise<void> {
-		const url = helper?.url ?? "";
-		await page.addInitScript((readerUrl: string) => {
-			new MutationObserver((_, observer) => {
-				const root = document.getElementById("sign-in");
-				if (!root) return;
-				root.dataset.readerUrl = readerUrl;
-				observer.disconnect();
-			}).observe(document, { childList: true, subtree: true });
-		}, url);
+		await pointReaderAt(page, "sign-in", helper?.url ?? "");
 		await page.goto(`/sign-in?method=${method}`);
 		await page.locator("#sign-in-status").getByText("已偵測到憑證卡").waitFor();
 	}
