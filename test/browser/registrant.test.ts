@@ -131,19 +131,45 @@ describe("健保卡網路服務註冊-電子信箱認證 in a browser", () => {
 		assert.match(await textOf(page, "#verify-form"), /※強式密碼包含英文大寫、英文小寫、數字、特殊符號\(如-!@#%&\)混合並且長度8碼以上/);
 		assert.deepEqual(await page.locator("#strength-meter .level").allTextContents(), ["弱", "中", "中強", "強"]);
 
-		// Typed key by key, the meter climbs as the server's rules rate the password.
+		// Typed key by key, the meter follows the server's rules: under 6 characters the password breaks the
+		// length rule and says so; from then on it climbs as the rules rate it. The words are announced.
+		assert.equal(await page.locator("#strength-text").getAttribute("aria-live"), "polite");
 		const seen: string[] = [];
 		for (const key of "abcdef1A!") {
 			await page.locator("#password").press(key);
-			seen.push((await page.locator("#strength-meter").getAttribute("data-strength")) ?? "");
+			seen.push((await page.locator("#strength-meter").getAttribute("data-strength")) || (await textOf(page, "#strength-text")));
 		}
-		assert.deepEqual(seen, ["弱", "弱", "弱", "弱", "弱", "弱", "中", "中強", "強"]);
+		const tooShort = "不符合規則：註冊密碼長度必需6-12碼。";
+		assert.deepEqual(seen, [tooShort, tooShort, tooShort, tooShort, tooShort, "弱", "中", "中強", "強"]);
 		assert.equal(await page.locator("#strength-meter .level.on").count(), 4);
+		assert.equal(await textOf(page, "#strength-text"), "密碼強度：強");
+		assert.equal(await page.locator("#password").getAttribute("aria-invalid"), "false");
+
+		// "a1" is not 中 but a rule failure; the field takes no 13th character (the rules' 12).
+		await page.locator("#password").fill("a1");
+		await page.locator("#password").dispatchEvent("input");
+		assert.equal(await page.locator("#strength-meter").getAttribute("data-state"), "invalid");
+		assert.equal(await page.locator("#strength-meter .level.on").count(), 0);
+		assert.equal(await textOf(page, "#strength-text"), tooShort);
+		assert.equal(await page.locator("#password").getAttribute("aria-invalid"), "true");
+		assert.equal(await page.locator("#password").getAttribute("maxlength"), "12");
+		await page.locator("#password").fill("");
+		await page.locator("#password").pressSequentially("Abcdef1!ghijk");
+		assert.equal(await page.locator("#password").inputValue(), "Abcdef1!ghij", "a 13th character cannot be typed");
+		assert.equal(await textOf(page, "#strength-text"), "密碼強度：強");
+		// A password that contains the registrant's ID number breaks a rule, whatever its classes.
+		await page.locator("#password").fill(`${who.idNo.slice(0, 10)}a!`);
+		await page.locator("#password").dispatchEvent("input");
+		assert.equal(await textOf(page, "#strength-text"), "不符合規則：註冊密碼不可包含身分證號。");
+		await page.locator("#password").fill("");
+		await page.locator("#password").pressSequentially("abcdef1A!");
 
 		// A mismatch is caught on the page before anything is sent.
 		await page.locator("#password-confirm").fill("abcdef1A?");
 		await page.getByRole("button", { name: "確定" }).click();
 		await page.locator("#system-message.error").getByText("再次確認註冊密碼與新的註冊密碼不一致。").waitFor();
+		assert.equal(await page.locator("#password-confirm").getAttribute("aria-invalid"), "true", "the mismatch is tied to its field");
+		assert.equal(await page.locator("#password-confirm").getAttribute("aria-describedby"), "system-message");
 
 		await page.locator("#password-confirm").fill("abcdef1A!");
 		await page.getByRole("button", { name: "確定" }).click();
@@ -164,25 +190,35 @@ describe("健保卡網路服務註冊-電子信箱認證 in a browser", () => {
 		assert.equal(await page.locator("#verify-form").count(), 0);
 	});
 
-	browserTest("another person's card gets a clear message and changes nothing; then the registrant's own card confirms", browser, async (h) => {
+	browserTest("another person's card is told at 讀取, before any password, and the passwords typed are kept for the right card", browser, async (h) => {
 		const [who, other] = registrants(2, 1);
 		assert.ok(who && other);
 		await upload(await h.newPage(), [who, other]);
 
 		const page = await h.newPage();
 		await followMailLink(page, who);
-		await readCard(page, other.cardNo, other.name);
-		await page.locator("#password").fill("Nhi-2024ab");
-		await page.locator("#password-confirm").fill("Nhi-2024ab");
-		h.expectConsoleError(/status of 403/);
-		await page.getByRole("button", { name: "確定" }).click();
-		await page.locator('#system-message[data-code="WRONG_CARD"]').waitFor();
-		assert.match(await textOf(page, "#system-message"), /不是本認證信註冊者本人的健保卡，請插入您本人的健保卡後重新讀取/);
-		assert.equal(await page.locator("#verify-form").count(), 1, "the form stays for the right card");
+		const wrongCard = async (): Promise<void> => {
+			h.expectConsoleError(/status of 403/);
+			await insertCard(other.cardNo);
+			await page.waitForLoadState("load");
+			await page.getByRole("button", { name: "讀取" }).click();
+			await page.locator('#system-message[data-code="WRONG_CARD"]').waitFor();
+			assert.match(await textOf(page, "#system-message"), /不是本認證信註冊者本人的健保卡，請插入您本人的健保卡後重新讀取/);
+			assert.equal(await page.locator("#password").isVisible(), false, "no password rows for another person's card");
+			assert.equal(await page.locator("#card-name").inputValue(), "", "the other person's card is not kept");
+		};
+		// Another person's card (a family member's, say): said at once.
+		await wrongCard();
 
+		// The registrant's own card: the password rows; the passwords typed.
 		await readCard(page, who.cardNo, who.name);
 		await page.locator("#password").fill("Nhi-2024ab");
 		await page.locator("#password-confirm").fill("Nhi-2024ab");
+		// The other card read again: told again, and the typed passwords wait in their fields.
+		await wrongCard();
+		await readCard(page, who.cardNo, who.name);
+		assert.equal(await page.locator("#password").inputValue(), "Nhi-2024ab");
+		assert.equal(await page.locator("#password-confirm").inputValue(), "Nhi-2024ab");
 		await page.getByRole("button", { name: "確定" }).click();
 		assert.equal(await textOf(page, "#web-message-text"), CONFIRMED);
 	});

@@ -47,6 +47,7 @@ const ROUTES: Record<string, Access> = {
 	"POST /staff/revoke": "signed-in",
 	"GET /verify": "public",
 	"POST /verify/challenge": "public",
+	"POST /verify/card": "public",
 	"POST /verify": "public",
 	"GET /verify/resend": "public",
 	"POST /verify/resend": "public",

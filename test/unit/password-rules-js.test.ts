@@ -9,6 +9,7 @@ import {
 	PASSWORD_PROBLEM_MESSAGES,
 	passwordProblems,
 	passwordStrength,
+	ratePassword,
 	STRENGTHS,
 } from "../../workers/domain/password.ts";
 
@@ -23,9 +24,9 @@ function isFn(value: unknown): value is Fn {
 
 async function browserRules() {
 	const mod: Record<string, unknown> = await import(/* @vite-ignore */ BROWSER_MODULE);
-	const { passwordStrength: strength, passwordProblems: problems } = mod;
-	if (!isFn(strength) || !isFn(problems)) throw new Error(REGENERATE);
-	return { strength, problems, constants: mod };
+	const { passwordStrength: strength, passwordProblems: problems, ratePassword: rate } = mod;
+	if (!isFn(strength) || !isFn(problems) || !isFn(rate)) throw new Error(REGENERATE);
+	return { strength, problems, rate, constants: mod };
 }
 
 const PERSON = { idNo: "A123456789", birthDate: "1990-03-05" };
@@ -78,6 +79,7 @@ describe("the browser's password rules (web/public/js/password-rules.js)", () =>
 			expect(browser.strength(pw), `${REGENERATE} — strength of ${JSON.stringify(pw)}`).toBe(passwordStrength(pw));
 			for (const ctx of [PERSON, { idNo: "", birthDate: "" }]) {
 				expect(browser.problems(pw, ctx), `${REGENERATE} — problems of ${JSON.stringify(pw)}`).toEqual(passwordProblems(pw, ctx));
+				expect(browser.rate(pw, ctx), `${REGENERATE} — rating of ${JSON.stringify(pw)}`).toEqual(ratePassword(pw, ctx));
 			}
 		}
 	});

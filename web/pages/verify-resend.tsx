@@ -6,7 +6,7 @@
 import type { RegistrationStatus } from "../../schema/d1.ts";
 import type { Application } from "../../workers/services/verification-resend.ts";
 import { formatDeadline } from "../../workers/services/verification-mail.ts";
-import { CardNameRow, CardProofFields, NoScript, SIGN_IN_PATH, SystemMessageRow, type PageMessage, type ReaderPageProps } from "./verify.tsx";
+import { CardNameRow, CardProofFields, NoScript, PhoneNotice, SIGN_IN_PATH, SystemMessageRow, type PageMessage, type ReaderPageProps } from "./verify.tsx";
 
 export const RESEND_TITLE = "健保卡網路服務註冊-重寄認證信";
 
@@ -109,6 +109,7 @@ export type ResendPageProps = ReaderPageProps &
 export function ResendPage(props: ResendPageProps) {
 	return (
 		<section id="verify" data-reader-url={props.readerUrl} data-csrf={props.csrfToken} data-view={props.view}>
+			<PhoneNotice />
 			<NoScript />
 			{props.view === "lookup" ? <LookupForm csrfToken={props.csrfToken} message={props.message} /> : null}
 			{props.view === "application" ? <ApplicationForm csrfToken={props.csrfToken} application={props.application} message={props.message} /> : null}

@@ -4,7 +4,7 @@
 // card through the local reader helper, shows the password rows (the seed's second screen), drives the
 // meter and fills in the card's answer to the server's challenge. The ticket travels in the form body only.
 import type { Child } from "hono/jsx";
-import { STRENGTHS } from "../../workers/domain/password.ts";
+import { PASSWORD_MAX_LENGTH, STRENGTHS } from "../../workers/domain/password.ts";
 import { formatDeadline, RESEND_PATH } from "../../workers/services/verification-mail.ts";
 import { ENVIRONMENT_PATH } from "./environment.tsx";
 
@@ -57,6 +57,19 @@ export function CardProofFields() {
 	);
 }
 
+/**
+ * Shown on a touch screen only (app.css .phone-only): a phone cannot reach a card reader, and the mail's
+ * link is usually opened on one first (issue 13 item 7). Said before anything is tried.
+ */
+export function PhoneNotice() {
+	return (
+		<p class="phone-only note" id="phone-notice">
+			本作業需要以電腦連接晶片讀卡機讀取健保卡，手機或平板無法完成。請改用已安裝讀卡程式的電腦開啟認證信中的連結（
+			<a href={ENVIRONMENT_PATH}>環境說明</a>）。
+		</p>
+	);
+}
+
 export function NoScript() {
 	return (
 		<noscript>
@@ -65,15 +78,23 @@ export function NoScript() {
 	);
 }
 
+/**
+ * The seed's 弱/中/中強/強, lit by verify.js. The level (or the rule the password breaks) is also said in
+ * words in #strength-text, which screen readers announce (aria-live); the boxes themselves are hidden
+ * from them.
+ */
 function StrengthMeter() {
 	return (
-		<span class="meter" id="strength-meter" data-strength="" aria-label="密碼強度">
-			{STRENGTHS.map((level) => (
-				<span class="level" data-level={level}>
-					{level}
-				</span>
-			))}
-		</span>
+		<>
+			<span class="meter" id="strength-meter" data-strength="" aria-hidden="true">
+				{STRENGTHS.map((level) => (
+					<span class="level" data-level={level}>
+						{level}
+					</span>
+				))}
+			</span>{" "}
+			<span id="strength-text" class="meter-text" role="status" aria-live="polite"></span>
+		</>
 	);
 }
 
@@ -111,8 +132,18 @@ function VerifyForm(props: FormProps) {
 							<label for="password">*請輸入新的註冊密碼</label>
 						</th>
 						<td>
-							<input type="password" name="password" id="password" maxlength={64} autocomplete="new-password" />{" "}
-							<span class="hint">註冊密碼長度必需6-12碼。</span> <StrengthMeter />
+							<input
+								type="password"
+								name="password"
+								id="password"
+								maxlength={PASSWORD_MAX_LENGTH}
+								autocomplete="new-password"
+								aria-describedby="password-length-rule strength-text password-strong-rule"
+							/>{" "}
+							<span class="hint" id="password-length-rule">
+								註冊密碼長度必需6-12碼。
+							</span>{" "}
+							<StrengthMeter />
 						</td>
 					</tr>
 					<tr class="after-read" hidden>
@@ -120,8 +151,10 @@ function VerifyForm(props: FormProps) {
 							<label for="password-confirm">再次確認註冊密碼</label>
 						</th>
 						<td>
-							<input type="password" name="passwordConfirm" id="password-confirm" maxlength={64} autocomplete="new-password" />{" "}
-							<span class="hint">{"※強式密碼包含英文大寫、英文小寫、數字、特殊符號(如-!@#%&)混合並且長度8碼以上"}</span>
+							<input type="password" name="passwordConfirm" id="password-confirm" maxlength={PASSWORD_MAX_LENGTH} autocomplete="new-password" />{" "}
+							<span class="hint" id="password-strong-rule">
+								{"※強式密碼包含英文大寫、英文小寫、數字、特殊符號(如-!@#%&)混合並且長度8碼以上"}
+							</span>
 						</td>
 					</tr>
 					<tr>
@@ -204,6 +237,7 @@ export type VerifyPageProps =
 function Frame({ children, props }: { children: Child; props?: ReaderPageProps }) {
 	return (
 		<section id="verify" data-reader-url={props?.readerUrl} data-csrf={props?.csrfToken}>
+			<PhoneNotice />
 			<NoScript />
 			{children}
 		</section>

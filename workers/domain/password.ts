@@ -44,6 +44,18 @@ export function passwordStrength(raw: string): Strength {
 	return "弱";
 }
 
+export type PasswordRating = { ok: true; strength: Strength } | { ok: false; problems: PasswordProblem[] };
+
+/**
+ * What the meter shows for `pw` (issue 15: it must agree with the rules 確定 applies): a password that
+ * breaks a rule is rated as such — whatever its character classes — and only an acceptable one gets a
+ * strength.
+ */
+export function ratePassword(pw: string, ctx: { idNo: string; birthDate: string }): PasswordRating {
+	const problems = passwordProblems(pw, ctx);
+	return problems.length > 0 ? { ok: false, problems } : { ok: true, strength: passwordStrength(pw) };
+}
+
 /** Every rule `pw` breaks, in the order the page lists them; empty when it is acceptable. */
 export function passwordProblems(raw: string, ctx: { idNo: string; birthDate: string }): PasswordProblem[] {
 	const pw = normalizePassword(raw);

@@ -5,6 +5,8 @@
 //   sign-in page binds its own (pre-session.ts): the `__Host-pre` cookie and its CSRF token; a browser
 //   where someone is signed in uses its session instead (the app's CSRF middleware then wants the
 //   session's token, so one token can serve both checks).
+// - 讀取 checks the card against the registration at once (POST /verify/card), leaving the card's answer
+//   unspent for 確定, so a wrong card is told before any password is typed.
 // - The ticket goes from the link into the form body, never into another URL, and is never logged.
 import { Hono, type Context } from "hono";
 import { getCookie } from "hono/cookie";
@@ -19,7 +21,7 @@ import { ensurePreSession, PRE_SESSION_COOKIE, requirePreSession, type PreSessio
 import { verifyNhiCardProof } from "../services/card-proof.ts";
 import { issueChallenge } from "../services/challenges.ts";
 import { clientKeyOf, countFailure, RATE_LIMITED_MESSAGE, UNKNOWN_TICKET_RULE } from "../services/rate-limit.ts";
-import { CONFIRM_MESSAGES, confirmRegistration, lookupTicket, type ConfirmCode, type TicketLookup } from "../services/verification-confirm.ts";
+import { checkRegistrantCard, CONFIRM_MESSAGES, confirmRegistration, lookupTicket, type ConfirmCode, type TicketLookup } from "../services/verification-confirm.ts";
 import { formatDeadline } from "../services/verification-mail.ts";
 import { applicationForPerson, requestResend, RESEND_MESSAGES, type ResendCode } from "../services/verification-resend.ts";
 
@@ -33,6 +35,7 @@ const token = z.string().max(128);
 const proofFields = { challengeId: token, cardNo: z.string().max(20), signature: z.string().max(512) };
 const confirmForm = z.object({ ticket: z.string().max(2048), ...proofFields, password: z.string().max(64), passwordConfirm: z.string().max(64) });
 const lookupForm = z.object(proofFields);
+const cardCheckBody = z.object({ ticket: z.string().max(2048), ...proofFields });
 const sendForm = z.object({ ...proofFields, email: z.string().max(254).optional() });
 
 type VerifyContext = Context<PreSessionEnv>;
@@ -180,6 +183,15 @@ export const verifyRoutes = new Hono<PreSessionEnv>()
 	.post("/challenge", requireBinding, validate("json", challengeBody), async (c) => {
 		const issued = await issueChallenge(c.var.db, c.req.valid("json").purpose, c.var.preSession.bindingHash);
 		return c.json({ challengeId: issued.id, challenge: issued.challenge, expiresAt: issued.expiresAt });
+	})
+	.post("/card", requireBinding, validate("json", cardCheckBody), async (c) => {
+		const body = c.req.valid("json");
+		const cardProof = { challengeId: body.challengeId, bindingHash: c.var.preSession.bindingHash, origin: portalOrigin(c), cardNo: body.cardNo, signature: body.signature };
+		const check = await checkRegistrantCard(c.var.db, { ticket: body.ticket, cardProof });
+		c.header("Cache-Control", "no-store");
+		if (check.ok) return c.json({ ok: true });
+		if (check.code === "TICKET_UNKNOWN") await throttleUnknownTicket(c);
+		return c.json({ error: { code: check.code, message: check.message } }, CONFIRM_STATUS[check.code]);
 	})
 	.post("/", requireBinding, validate("form", confirmForm), async (c) => {
 		const form = c.req.valid("form");

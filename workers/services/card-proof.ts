@@ -7,7 +7,7 @@ import { cards } from "../../schema/d1.ts";
 import { decodeBase64, nhiCardSignedText, utf8 } from "../domain/proof-payloads.ts";
 import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { spendChallenge } from "./challenges.ts";
+import { burnChallenge, peekChallenge, spendChallenge } from "./challenges.ts";
 
 export type NhiCardProof = {
 	/** "nhi-card" for sign-in, "registrant-card" for the registrant's e-mail verification. */
@@ -28,6 +28,25 @@ const P1363_P256_BYTES = 64;
 export async function verifyNhiCardProof(db: Db, proof: NhiCardProof, now = Date.now()): Promise<{ idNo: string; cardNo: string }> {
 	// Spent first: a wrong answer also uses up the challenge, so signatures cannot be tried one by one.
 	const { challenge } = await spendChallenge(db, proof.challengeId, proof.purpose, proof.bindingHash, now);
+	return checkAnswer(db, proof, challenge);
+}
+
+/**
+ * The same check, but a genuine answer leaves its challenge unspent, for the proof that is to be used
+ * next (the verification page checks the card at 讀取, and 確定 spends the answer). A wrong answer
+ * still uses the challenge up.
+ */
+export async function checkNhiCardProof(db: Db, proof: NhiCardProof, now = Date.now()): Promise<{ idNo: string; cardNo: string }> {
+	const { challenge } = await peekChallenge(db, proof.challengeId, proof.purpose, proof.bindingHash, now);
+	try {
+		return await checkAnswer(db, proof, challenge);
+	} catch (err) {
+		await burnChallenge(db, proof.challengeId, now);
+		throw err;
+	}
+}
+
+async function checkAnswer(db: Db, proof: NhiCardProof, challenge: string): Promise<{ idNo: string; cardNo: string }> {
 	if (!CARD_NO.test(proof.cardNo)) throw new AppError("FORBIDDEN", "健保卡卡號格式不符，請重新讀取。");
 
 	const card = await db.select().from(cards).where(eq(cards.cardNo, proof.cardNo)).get();

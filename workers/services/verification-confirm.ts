@@ -16,7 +16,7 @@ import { AppError } from "../errors.ts";
 import { hashPassword } from "../lib/password-hash.ts";
 import { sendMail } from "../mail/port.ts";
 import { audit } from "./audit.ts";
-import { verifyNhiCardProof } from "./card-proof.ts";
+import { checkNhiCardProof, verifyNhiCardProof } from "./card-proof.ts";
 import { completionMail } from "./verification-mail.ts";
 import { ticketRecord, type RegistrantRecord } from "./verification-sql.ts";
 import { ticketHash } from "./verification.ts";
@@ -120,6 +120,31 @@ const TICKET_REFUSALS: Record<Exclude<TicketState, "ok">, ConfirmCode> = {
 	superseded: "TICKET_SUPERSEDED",
 	unknown: "TICKET_UNKNOWN",
 };
+
+export type CardCheck = { ok: true } | { ok: false; code: ConfirmCode; message: string };
+
+/**
+ * 讀取 on the verification page (issue 15: say 不是本認證信註冊者本人 there, not only after 確定, where the
+ * typed passwords would be lost): the card's answer must be genuine and the card the registration's
+ * person's. The answer is left unspent for 確定 (checkNhiCardProof); a wrong card is audited as a
+ * refused confirmation is.
+ */
+export async function checkRegistrantCard(db: Db, input: { ticket: string; cardProof: CardProofInput; now?: number }): Promise<CardCheck> {
+	const now = input.now ?? Date.now();
+	const t = await findTicket(db, input.ticket);
+	if (!t) return { ok: false, code: "TICKET_UNKNOWN", message: CONFIRM_MESSAGES.TICKET_UNKNOWN };
+	const state = stateOf(t, now);
+	if (state !== "ok") return { ok: false, code: TICKET_REFUSALS[state], message: CONFIRM_MESSAGES[TICKET_REFUSALS[state]] };
+	let card: { idNo: string };
+	try {
+		card = await checkNhiCardProof(db, { ...input.cardProof, purpose: "registrant-card" }, now);
+	} catch (err) {
+		if (err instanceof AppError && err.code === "FORBIDDEN") return { ok: false, code: "CARD_PROOF_FAILED", message: err.message };
+		throw err;
+	}
+	if (card.idNo !== t.id_no) return refuse(db, t, "WRONG_CARD", now);
+	return { ok: true };
+}
 
 /**
  * 確定 on the verification page. In order: the ticket must be live; both passwords equal; the card

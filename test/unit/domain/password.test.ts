@@ -8,6 +8,7 @@ import {
 	STRENGTHS,
 	passwordProblems,
 	passwordStrength,
+	ratePassword,
 } from "../../../workers/domain/password.ts";
 
 // 1990-03-05 is 民國79年3月5日.
@@ -151,6 +152,24 @@ describe("passwordProblems", () => {
 			"CONTAINS_ID",
 			"CONTAINS_BIRTH_DATE",
 		]);
+	});
+});
+
+describe("ratePassword (what the meter shows)", () => {
+	const person = { idNo: "A123456789", birthDate: "1990-03-05" };
+
+	it("rates a password that breaks a rule as a rule failure, not by its character classes", () => {
+		expect(ratePassword("a1", person)).toEqual({ ok: false, problems: ["LENGTH"] });
+		expect(ratePassword("Abcdef1!ghijk", person)).toEqual({ ok: false, problems: ["LENGTH"] });
+		expect(ratePassword("Ab1!A123456789", person)).toEqual({ ok: false, problems: ["LENGTH", "CONTAINS_ID"] });
+		expect(ratePassword("Ab 1!cd", person)).toEqual({ ok: false, problems: ["FORBIDDEN_CHAR"] });
+		expect(ratePassword("Ab19900305", person)).toEqual({ ok: false, problems: ["CONTAINS_BIRTH_DATE"] });
+	});
+
+	it("gives an acceptable password its strength", () => {
+		expect(["abcdef", "abcdef1", "Abcdef1", "Abcdef1!"].map((pw) => ratePassword(pw, person))).toEqual(
+			["弱", "中", "中強", "強"].map((strength) => ({ ok: true, strength })),
+		);
 	});
 });
 

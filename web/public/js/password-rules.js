@@ -37,6 +37,15 @@ export function passwordStrength(raw) {
         return "中";
     return "弱";
 }
+/**
+ * What the meter shows for `pw` (issue 15: it must agree with the rules 確定 applies): a password that
+ * breaks a rule is rated as such — whatever its character classes — and only an acceptable one gets a
+ * strength.
+ */
+export function ratePassword(pw, ctx) {
+    const problems = passwordProblems(pw, ctx);
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, strength: passwordStrength(pw) };
+}
 /** Every rule `pw` breaks, in the order the page lists them; empty when it is acceptable. */
 export function passwordProblems(raw, ctx) {
     const pw = normalizePassword(raw);
