@@ -77,7 +77,7 @@ async function waitForMail(email: string, subject: string): Promise<string> {
 	}
 }
 
-/** 健保卡 sign-in: 讀取, the holder's name, 註冊密碼, 登入; lands on the home page greeting them. */
+/** 健保卡 sign-in: 讀取, the holder's name, 註冊密碼, 登入; lands on the upload page greeting them. */
 async function signInWithCard(page: Page, who: { idNo: string; name: string }, password: string, screenshot?: string): Promise<void> {
 	await insertCard({ cardNo: activeCardOf(who.idNo) });
 	await page.goto("/sign-in");
@@ -87,7 +87,8 @@ async function signInWithCard(page: Page, who: { idNo: string; name: string }, p
 	await page.locator("#password").fill(password);
 	if (screenshot) await shot(page, screenshot);
 	await page.locator("#nhi-submit").click();
-	await page.waitForURL((url) => url.pathname === "/");
+	// Staff land on the upload page (as 示範登入 does).
+	await page.waitForURL((url) => url.pathname === "/batches/new");
 	await page.locator(".site-header").getByText(`${who.name} 您好`).waitFor();
 }
 
@@ -114,7 +115,7 @@ describe("the whole journey", () => {
 		await managerPage.locator("#moeaca-id-no").fill(manager.idNo);
 		await managerPage.locator("#moeaca-pin").fill(DEMO_PIN);
 		await managerPage.locator("#moeaca-submit").click();
-		await managerPage.waitForURL((url) => url.pathname === "/");
+		await managerPage.waitForURL((url) => url.pathname === "/batches/new");
 		await openFromMenu(managerPage, "授權管理");
 		await managerPage.locator("#clerk-id-no").fill(registrant.idNo);
 		await managerPage.locator("#clerk-name").fill(registrant.name);
@@ -183,6 +184,8 @@ describe("the whole journey", () => {
 			seen.add(status);
 			if (!progressShot && (status === "importing" || (status === "queued" && doneHeld))) {
 				if (status === "importing") await page.locator("#status-label").getByText("入檔中").waitFor();
+				// Nothing to open yet: 入檔記錄 and 下載結果CSV appear only once the batch has ended.
+				assert.equal(await page.locator("#result-links").isVisible(), false, "no result links while the batch runs");
 				await shot(page, "04-progress");
 				progressShot = true;
 				releaseDone();
@@ -196,7 +199,11 @@ describe("the whole journey", () => {
 		console.log(`# progress page states seen: ${[...seen].join(" → ")}`);
 		assert.equal(await textOf(page, "#status-label"), "入檔完畢");
 		const total = rows.length;
-		assert.equal(await textOf(page, "#status-result"), `總共上傳${total}筆,成功註冊3筆,失敗${total - 3}筆`);
+		const grouped = (n: number): string => n.toLocaleString("en-US");
+		assert.equal(await textOf(page, "#status-result"), `總共上傳${grouped(total)}筆,成功註冊3筆,失敗${grouped(total - 3)}筆`);
+		assert.equal(await textOf(page, "#status-cell"), `入檔完畢 ${grouped(total)} / ${grouped(total)} 筆`);
+		assert.ok(await page.locator("#result-links").isVisible());
+		await page.locator("#mail-progress").getByText("認證信已全部寄出：3 封").waitFor({ timeout: MAIL_TIMEOUT_MS });
 		await shot(page, "05-import-done");
 
 		// 6. 入檔記錄: the seed's log format.

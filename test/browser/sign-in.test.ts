@@ -37,8 +37,10 @@ function moicaId(person: DemoStaffMember): string {
 	return `moica-${person.unitCode}-${person.email.split("@")[0] ?? ""}`;
 }
 
+/** Signed in, staff land on the upload page (as 示範登入 does), not on the home page. */
 async function expectSignedIn(page: Page, person: DemoStaffMember): Promise<void> {
-	await page.waitForURL((url) => url.pathname === "/");
+	await page.waitForURL((url) => url.pathname === "/batches/new");
+	await page.locator("main h1").getByText("健保卡註冊申請整批資料上傳", { exact: true }).waitFor();
 	await page.locator(".site-header").getByText(`${person.name} 您好`).waitFor();
 }
 
@@ -134,6 +136,36 @@ describe("登入 in a browser", () => {
 		await page.goto(`${base}/sign-in?method=passkey`);
 		await page.getByRole("button", { name: "使用通行金鑰登入" }).click();
 		await expectSignedIn(page, clerk);
+	});
+
+	browserTest("after a wrong 註冊密碼 the card stays read: the person only types the password again", browser, async (h) => {
+		const page = await h.newPage();
+		const clerk = demoStaff("clerk", "120000000", 1);
+		await insert({ cardNo: activeCardOf(clerk.idNo) });
+		await page.goto("/sign-in");
+		await page.getByRole("button", { name: "讀取" }).click();
+		await page.locator("#nhi-holder").getByText(clerk.name).waitFor();
+		await page.locator("#password").fill(`${DEMO_PASSWORD}x`);
+		h.expectConsoleError(/status of 401/);
+		await page.locator("#nhi-submit").click();
+		await page.locator('#sign-in-error[data-code="WRONG_PASSWORD"]').waitFor();
+		assert.match(await textOf(page, "#sign-in-error"), /^註冊密碼錯誤，請重新輸入（再錯 \d 次將鎖定帳號 15 分鐘）。$/);
+		// The error belongs to the password field.
+		assert.equal(await page.locator("#password").getAttribute("aria-invalid"), "true");
+		assert.equal(await page.locator("#password").getAttribute("aria-describedby"), "sign-in-error");
+
+		// Without 讀取: the page has read the card again by itself.
+		await page.locator("#nhi-holder").getByText(clerk.name).waitFor();
+		assert.equal(await textOf(page, "#nhi-holder"), `${clerk.name}（${maskIdNo(clerk.idNo)}）`);
+		assert.equal(await textOf(page, "#sign-in-status"), "已重新讀取健保卡，請重新輸入註冊密碼後按「登入」。");
+		const challenges: string[] = [];
+		page.on("request", (req) => {
+			if (req.url().endsWith("/sign-in/challenge")) challenges.push(req.url());
+		});
+		await page.locator("#password").fill(DEMO_PASSWORD);
+		await page.locator("#nhi-submit").click();
+		await expectSignedIn(page, clerk);
+		assert.deepEqual(challenges, [], "the answer read on opening was used: no new read at 登入");
 	});
 
 	browserTest("says so when the reader helper is not running, and how to start it", browser, async (h) => {

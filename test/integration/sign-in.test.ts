@@ -49,7 +49,8 @@ describe("sign-in with an NHI card and the 註冊密碼", () => {
 		const res = await browser.postForm("/sign-in/nhi-card", await cardForm(browser, card, PASSWORD));
 
 		expect(res.status).toBe(303);
-		expect(res.headers.get("Location")).toBe("/");
+		// A clerk lands on the upload page, as 示範登入 does.
+		expect(res.headers.get("Location")).toBe("/batches/new");
 		const cookies = res.headers.getSetCookie().join("\n");
 		expect(cookies).toMatch(/__Host-session=[^;]+;.*HttpOnly/);
 		expect(cookies).toMatch(/__Host-session=.*Secure/);
@@ -545,7 +546,7 @@ describe("passkeys", () => {
 		const signInStart = authenticationStart.parse(await (await fresh.postJson("/sign-in/passkey/options", {})).json());
 		const res = await fresh.postJson("/sign-in/passkey", { challengeId: signInStart.challengeId, response: await authenticator.assert(signInStart.options, PORTAL_ORIGIN) });
 		expect(res.status).toBe(200);
-		expect(await res.json()).toEqual({ redirect: "/" });
+		expect(await res.json()).toEqual({ redirect: "/batches/new" });
 		expect(fresh.signedIn).toBe(true);
 		const methods = (await db.select().from(sessions).where(eq(sessions.idNo, clerk.idNo)).all()).map((s) => s.method).sort();
 		expect(methods).toEqual(["nhi-card", "passkey"]);

@@ -34,7 +34,11 @@ function Hidden({ names }: { names: string[] }) {
 	);
 }
 
-function NhiCardForm({ csrfToken }: { csrfToken: string }) {
+/** A refusal that is about the 註冊密碼 field, which then points at the message (aria-describedby). */
+const PASSWORD_REFUSALS = new Set(["WRONG_PASSWORD", "NO_PASSWORD", "LOCKED"]);
+
+function NhiCardForm({ csrfToken, error }: { csrfToken: string; error?: { code: string } }) {
+	const passwordError = error !== undefined && PASSWORD_REFUSALS.has(error.code);
 	return (
 		<form method="post" action="/sign-in/nhi-card" id="nhi-card-form" class="form-table sign-in-form">
 			<input type="hidden" name="_csrf" value={csrfToken} />
@@ -56,7 +60,16 @@ function NhiCardForm({ csrfToken }: { csrfToken: string }) {
 							<label for="password">◎註冊密碼</label>
 						</th>
 						<td>
-							<input type="password" name="password" id="password" maxlength={64} autocomplete="current-password" required />
+							<input
+								type="password"
+								name="password"
+								id="password"
+								maxlength={64}
+								autocomplete="current-password"
+								required
+								aria-invalid={passwordError ? "true" : undefined}
+								aria-describedby={passwordError ? "sign-in-error" : undefined}
+							/>
 						</td>
 					</tr>
 				</tbody>
@@ -130,7 +143,13 @@ function PasskeyPanel() {
 export function SignInPage(props: SignInPageProps) {
 	const { tab } = props;
 	return (
-		<section id="sign-in" data-method={tab} data-reader-url={props.readerUrl} data-csrf={props.csrfToken}>
+		<section
+			id="sign-in"
+			data-method={tab}
+			data-reader-url={props.readerUrl}
+			data-csrf={props.csrfToken}
+			data-read-again={props.error?.code === "WRONG_PASSWORD" ? "nhi-card" : undefined}
+		>
 			<nav class="tabs" aria-label="登入方式">
 				{SIGN_IN_TABS.map((t) => (
 					<a href={`/sign-in?method=${t}`} class={t === tab ? "tab current" : "tab"} aria-current={t === tab ? "page" : undefined}>
@@ -144,7 +163,7 @@ export function SignInPage(props: SignInPageProps) {
 				</div>
 			) : null}
 			<p id="sign-in-status" class="reader-status" role="status" aria-live="polite"></p>
-			{tab === "nhi-card" ? <NhiCardForm csrfToken={props.csrfToken} /> : null}
+			{tab === "nhi-card" ? <NhiCardForm csrfToken={props.csrfToken} error={props.error} /> : null}
 			{tab === "moica" || tab === "moeaca" ? <CertificateForm kind={tab} csrfToken={props.csrfToken} idNo={props.idNo} /> : null}
 			{tab === "passkey" ? <PasskeyPanel /> : null}
 			{tab !== "passkey" ? (

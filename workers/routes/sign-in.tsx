@@ -1,7 +1,8 @@
 // 登入 (SPEC §7): the sign-in page and its POSTs. Every POST here needs the pre-session cookie and its
 // CSRF token (pre-session.ts); the challenge a card, certificate or passkey answers is bound to that
 // cookie. On success: a new session (`__Host-session`, as the demo sign-in sets it), the pre-session
-// cookie dropped, 303 to the home page. On refusal: the page again, with the reason.
+// cookie dropped, 303 to the upload page (staff) or the home page. On refusal: the page again, with the
+// reason; after a wrong 註冊密碼 the page reads the card again by itself, so only the password is retyped.
 import { Hono, type Context } from "hono";
 import { setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -13,7 +14,7 @@ import { signInWithMoeaca, signInWithMoica } from "../services/certificate-sign-
 import { idMatchPort } from "../services/id-match.ts";
 import { issueChallenge } from "../services/challenges.ts";
 import { authenticationOptions, relyingParty, signInWithPasskey } from "../services/passkeys.ts";
-import { createSession, endSession, SESSION_ABSOLUTE_MS, SESSION_COOKIE } from "../services/sessions.ts";
+import { createSession, endSession, SESSION_ABSOLUTE_MS, SESSION_COOKIE, unitsOf } from "../services/sessions.ts";
 import { signInWithNhiCard, type SignInOutcome } from "../services/sign-in.ts";
 import { AUTHENTICATION_RESPONSE } from "./webauthn-json.ts";
 
@@ -67,15 +68,21 @@ function portalOrigin(c: Context): string {
 	return new URL(c.req.url).origin;
 }
 
-async function startSession(c: SignInContext, outcome: Extract<SignInOutcome, { ok: true }>): Promise<void> {
+/** Where a sign-in lands: the upload page for staff (as 示範登入 does), the home page for anyone else. */
+const STAFF_LANDING = "/batches/new";
+
+/** Starts the session; answers where the person goes next. */
+async function startSession(c: SignInContext, outcome: Extract<SignInOutcome, { ok: true }>): Promise<string> {
 	// What an earlier certificate sign-in in this browser left for this person's own proof: a 自然人憑證
 	// to bind, a unit without a manager to take (certificate-bindings.ts).
 	await completePendingProofs(c.var.db, c.var.preSession.bindingHash, outcome.idNo, outcome.method, Date.now());
 	// A session this browser still had (another tab) ends: one browser, one signed-in person.
 	if (c.var.person) await endSession(c.var.db, c.var.person.tokenHash);
-	const sessionToken = await createSession(c.var.db, outcome.idNo, outcome.method, Date.now(), outcome.actingBan ?? null);
+	const actingBan = outcome.actingBan ?? null;
+	const sessionToken = await createSession(c.var.db, outcome.idNo, outcome.method, Date.now(), actingBan);
 	setCookie(c, SESSION_COOKIE, sessionToken, { path: "/", secure: true, httpOnly: true, sameSite: "Lax", maxAge: SESSION_ABSOLUTE_MS / 1000 });
 	endPreSession(c);
+	return (await unitsOf(c.var.db, outcome.idNo, actingBan)).length > 0 ? STAFF_LANDING : "/";
 }
 
 const MISSING_CARD_PROOF = { code: "NO_PROOF", message: "請先插入健保卡並按「讀取」，再輸入註冊密碼登入。" };
@@ -104,8 +111,7 @@ export const signInRoutes = new Hono<PreSessionEnv>()
 			password: form.password,
 		});
 		if (!outcome.ok) return renderPage(c, "nhi-card", outcome);
-		await startSession(c, outcome);
-		return c.redirect("/", 303);
+		return c.redirect(await startSession(c, outcome), 303);
 	})
 	.post("/moica", requirePreSession, validate("form", certificateForm), (c) => certificateSignIn(c, "moica", c.req.valid("form")))
 	.post("/moeaca", requirePreSession, validate("form", certificateForm), (c) => certificateSignIn(c, "moeaca", c.req.valid("form")))
@@ -120,8 +126,7 @@ export const signInRoutes = new Hono<PreSessionEnv>()
 			relyingParty(c.req.url),
 		);
 		if (!outcome.ok) return c.json({ error: { code: outcome.code, message: outcome.message } }, 401);
-		await startSession(c, outcome);
-		return c.json({ redirect: "/" });
+		return c.json({ redirect: await startSession(c, outcome) });
 	});
 
 async function certificateSignIn(c: SignInContext, kind: "moica" | "moeaca", parsed: z.infer<typeof certificateForm>) {
@@ -138,6 +143,5 @@ async function certificateSignIn(c: SignInContext, kind: "moica" | "moeaca", par
 	};
 	const outcome = kind === "moica" ? await signInWithMoica(c.var.db, input, idMatchPort(c.env)) : await signInWithMoeaca(c.var.db, input);
 	if (!outcome.ok) return renderPage(c, PENDING_CODES.has(outcome.code) ? "nhi-card" : kind, outcome, parsed.idNo);
-	await startSession(c, outcome);
-	return c.redirect("/", 303);
+	return c.redirect(await startSession(c, outcome), 303);
 }

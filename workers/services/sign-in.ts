@@ -87,7 +87,7 @@ export async function signInWithNhiCard(db: Db, input: NhiCardSignIn, now = Date
 			return { ok: false, code: "LOCKED", message: lockedMessage(until) };
 		}
 		const left = LOCKOUT_THRESHOLD - recent;
-		return refuse(db, idNo, "nhi-card", "WRONG_PASSWORD", `註冊密碼錯誤，請重新讀卡並輸入（再錯 ${left} 次將鎖定帳號 15 分鐘）。`, now);
+		return refuse(db, idNo, "nhi-card", "WRONG_PASSWORD", `註冊密碼錯誤，請重新輸入（再錯 ${left} 次將鎖定帳號 15 分鐘）。`, now);
 	}
 
 	await db.delete(signInFailures).where(eq(signInFailures.idNo, idNo));

@@ -89,6 +89,22 @@
 			}
 		});
 
+		/**
+		 * After a wrong 註冊密碼 the card is still in the reader: read it again at once (a new challenge: the
+		 * last answer was used up), so the person only retypes the password.
+		 */
+		async function readAgain() {
+			try {
+				await proveCard();
+				show("已重新讀取健保卡，請重新輸入註冊密碼後按「登入」。", false);
+				document.getElementById("password").focus();
+			} catch (err) {
+				signedAt = 0;
+				holder.textContent = "";
+				show(err, true);
+			}
+		}
+
 		nhiForm.addEventListener("submit", async function (e) {
 			e.preventDefault();
 			submit.disabled = true;
@@ -101,7 +117,8 @@
 				submit.disabled = false;
 			}
 		});
-		checkReader("nhi-card");
+		if (root.dataset.readAgain === "nhi-card") readAgain();
+		else checkReader("nhi-card");
 	}
 
 	// ---- 自然人憑證 / 工商憑證 + PIN ---------------------------------------------------------------------
