@@ -4,18 +4,37 @@ import { FileExample } from "./file-example.tsx";
 
 export type UploadFormValues = { unitCode: string; contactName: string; contactEmail: string };
 
+/** A form field an error is about: the field is marked invalid and points at the message. */
+export type UploadField = "contactName" | "contactEmail" | "file";
+
 type Props = {
 	person: SignedInPerson;
 	values: UploadFormValues;
 	/** A refused file (detail: which column is where, or which byte could not be read), or a form field's message. */
-	error?: { code: FileReasonCode; detail?: string } | { message: string };
+	error?: { code: FileReasonCode; detail?: string } | { message: string; field?: UploadField };
 };
+
+const ERROR_ID = "upload-error";
+
+/** The field the error is about: a file reason is about the file. */
+function errorField(error: Props["error"]): UploadField | undefined {
+	if (!error) return undefined;
+	return "code" in error ? "file" : error.field;
+}
+
+/** aria-invalid and aria-describedby for a field (WCAG 3.3.1: the error is tied to its field). */
+function invalidIf(wrong: boolean, describedBy?: string) {
+	return {
+		"aria-invalid": wrong ? "true" : undefined,
+		"aria-describedby": [describedBy, wrong ? ERROR_ID : undefined].filter((id) => id !== undefined).join(" ") || undefined,
+	};
+}
 
 function UploadError({ error }: { error: NonNullable<Props["error"]> }) {
 	if ("code" in error) {
 		const reason = FILE_REASONS[error.code];
 		return (
-			<div class="alert" role="alert" data-reason={error.code}>
+			<div class="alert" role="alert" id={ERROR_ID} data-reason={error.code}>
 				<p>
 					<strong>入檔失敗：</strong>
 					{reason.message}
@@ -26,7 +45,7 @@ function UploadError({ error }: { error: NonNullable<Props["error"]> }) {
 		);
 	}
 	return (
-		<div class="alert" role="alert">
+		<div class="alert" role="alert" id={ERROR_ID}>
 			<p>{error.message}</p>
 		</div>
 	);
@@ -34,7 +53,7 @@ function UploadError({ error }: { error: NonNullable<Props["error"]> }) {
 
 /** 健保卡註冊申請整批資料上傳 (seed: 健保卡整批註冊-投保單位承辦人 1/3). */
 export function UploadPage({ person, values, error }: Props) {
-	const single = person.units.length === 1 ? person.units[0] : undefined;
+	const wrong = errorField(error);
 	return (
 		<section>
 			{error ? <UploadError error={error} /> : null}
@@ -47,20 +66,14 @@ export function UploadPage({ person, values, error }: Props) {
 								<label for="unitCode">◎投保單位代號</label>
 							</th>
 							<td>
-								{single ? (
-									<>
-										<input type="hidden" name="unitCode" value={single.code} />
-										<span id="unitCode">{`${single.code} ${single.name}`}</span>
-									</>
-								) : (
-									<select name="unitCode" id="unitCode" required>
-										{person.units.map((u) => (
-											<option value={u.code} selected={u.code === values.unitCode}>
-												{`${u.code} ${u.name}`}
-											</option>
-										))}
-									</select>
-								)}
+								{/* One unit: fixed, yet still the control the label names (a one-option select). */}
+								<select name="unitCode" id="unitCode" required>
+									{person.units.map((u) => (
+										<option value={u.code} selected={u.code === values.unitCode}>
+											{`${u.code} ${u.name}`}
+										</option>
+									))}
+								</select>
 							</td>
 						</tr>
 						<tr>
@@ -68,7 +81,7 @@ export function UploadPage({ person, values, error }: Props) {
 								<label for="contactName">◎聯絡人</label>
 							</th>
 							<td>
-								<input type="text" name="contactName" id="contactName" value={values.contactName} maxlength={50} required />
+								<input type="text" name="contactName" id="contactName" value={values.contactName} maxlength={50} required {...invalidIf(wrong === "contactName")} />
 							</td>
 						</tr>
 						<tr>
@@ -76,7 +89,7 @@ export function UploadPage({ person, values, error }: Props) {
 								<label for="contactEmail">◎聯絡人E-Mail</label>
 							</th>
 							<td>
-								<input type="email" name="contactEmail" id="contactEmail" value={values.contactEmail} maxlength={254} required />
+								<input type="email" name="contactEmail" id="contactEmail" value={values.contactEmail} maxlength={254} required {...invalidIf(wrong === "contactEmail")} />
 							</td>
 						</tr>
 						<tr>
@@ -84,9 +97,11 @@ export function UploadPage({ person, values, error }: Props) {
 								<label for="file">檔案名稱</label>
 							</th>
 							<td>
-								<input type="file" name="file" id="file" accept=".csv,text/csv" required />
+								<input type="file" name="file" id="file" accept=".csv,text/csv" required {...invalidIf(wrong === "file", "file-check file-limits")} />
 								<span class="hint">(只限上傳.csv檔)</span>
-								<p class="hint">檔案大小上限 10 MB，每檔最多 100,000 筆資料。</p>
+								<p class="hint" id="file-limits">
+									檔案大小上限 10 MB，每檔最多 100,000 筆資料。
+								</p>
 								<p class="client-check" id="file-check" role="status" aria-live="polite"></p>
 							</td>
 						</tr>

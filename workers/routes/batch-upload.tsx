@@ -13,8 +13,8 @@ import { requirePerson } from "../middleware/session.ts";
 import { getVisibleBatch } from "../services/batch-records.ts";
 import { uploadBatch } from "../services/upload-batch.ts";
 import { handoffCounts } from "../services/verification-sql.ts";
-import { BatchProgressPage } from "../../web/pages/batch-progress.tsx";
-import { UploadPage, type UploadFormValues } from "../../web/pages/batch-upload.tsx";
+import { BatchProgressPage, type MailProgress } from "../../web/pages/batch-progress.tsx";
+import { UploadPage, type UploadField, type UploadFormValues } from "../../web/pages/batch-upload.tsx";
 
 const TITLE = "健保卡註冊申請整批資料上傳";
 const SCRIPTS = ["batch-upload.js"];
@@ -59,16 +59,16 @@ export const batchUploadRoutes = new Hono<AppEnv>()
 		const render = (error: NonNullable<Parameters<typeof UploadPage>[0]["error"]>) =>
 			c.render(<UploadPage person={person} values={values} error={error} />, { title: TITLE, scripts: SCRIPTS });
 		const contactEmail = normalizeEmail(form.contactEmail);
-		const fieldError = !form.contactName
-			? "請輸入聯絡人。"
+		const fieldError: { message: string; field: UploadField } | null = !form.contactName
+			? { message: "請輸入聯絡人。", field: "contactName" }
 			: !contactEmail
-				? "聯絡人E-Mail格式錯誤。"
+				? { message: "聯絡人E-Mail格式錯誤。", field: "contactEmail" }
 				: !file || (file.name === "" && "bytes" in file && file.bytes.byteLength === 0)
-					? NO_FILE_MESSAGE
+					? { message: NO_FILE_MESSAGE, field: "file" }
 					: null;
 		if (fieldError || !contactEmail || !file) {
 			c.status(400);
-			return render({ message: fieldError ?? NO_FILE_MESSAGE });
+			return render(fieldError ?? { message: NO_FILE_MESSAGE, field: "file" });
 		}
 		const outcome = await uploadBatch(c.env, c.var.db, person, {
 			unitCode: form.unitCode,
@@ -96,9 +96,17 @@ export const batchUploadRoutes = new Hono<AppEnv>()
 			failureMessage: batch.failureMessage,
 			// After 入檔完畢 the registrants' windows open and their mails go out: hand-offs by state.
 			verification: batch.status === "done" ? await handoffCounts(c.env.DB, batch.id) : null,
+			mail: await mailProgress(c.env.DB, batch),
 		});
 	})
 	.get("/:id", validate("param", batchParam), async (c) => {
 		const batch = await getVisibleBatch(c.var.db, requirePerson(c.var.person), c.req.valid("param").id);
-		return c.render(<BatchProgressPage batch={batch} />, { title: "上傳結果", scripts: ["batch-progress.js"] });
+		return c.render(<BatchProgressPage batch={batch} mail={await mailProgress(c.env.DB, batch)} />, { title: "上傳結果", scripts: ["batch-progress.js"] });
 	});
+
+/** After 入檔完畢: how many of the registrants' verification mails have gone out so far. */
+async function mailProgress(db: D1Database, batch: { id: string; status: string; successCount: number }): Promise<MailProgress | null> {
+	if (batch.status !== "done") return null;
+	const counts = await handoffCounts(db, batch.id);
+	return { sent: counts.opened, superseded: counts.superseded, expected: batch.successCount };
+}

@@ -18,12 +18,18 @@
 		return "";
 	}
 
+	/** Shows the page's own finding on the file; the field says whether it is invalid (aria-invalid). */
+	function report(p) {
+		note.textContent = p;
+		input.setAttribute("aria-invalid", p ? "true" : "false");
+	}
+
 	input.addEventListener("change", function () {
-		note.textContent = problem(input.files[0]);
+		report(problem(input.files[0]));
 	});
 	form.addEventListener("submit", function (e) {
 		const p = problem(input.files[0]);
-		note.textContent = p;
+		report(p);
 		if (p) {
 			e.preventDefault();
 			return;
