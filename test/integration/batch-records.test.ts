@@ -61,7 +61,7 @@ describe("the records page (健保卡註冊申請上傳紀錄查詢)", () => {
 		const html = await res.text();
 		const today = taipeiToday(Date.now());
 		expect(html).toContain("◎投保單位代號");
-		expect(html).toContain(`<input type="hidden" name="unitCode" value="${unit.code}"/>`);
+		expect(html).toContain(`<select name="unitCode" id="unitCode"><option value="${unit.code}" selected="">`);
 		expect(html).toContain(`value="${formatRocDate(addMonths(today, -1))}"`);
 		expect(html).toContain(`value="${formatRocDate(today)}"`);
 		expect(html).toContain("(輸入格式如:民國105年9月1日,請輸入民國1050901)");
@@ -138,9 +138,12 @@ describe("the records page (健保卡註冊申請上傳紀錄查詢)", () => {
 			uploadedAt: now - 1000,
 		});
 		const waiting = await (await request("/batches?status=queued", { session })).text();
-		expect(listedIds(waiting)).toEqual([importing.id, queued.id]);
-		expect(waiting).toContain("入檔中 (120/300)");
+		expect(listedIds(waiting)).toEqual([queued.id]);
 		expect(waiting).toContain("已上傳,等待入檔");
+		const running = await (await request("/batches?status=importing", { session })).text();
+		expect(listedIds(running)).toEqual([importing.id]);
+		expect(running).toContain("入檔中 (120 / 300)");
+		expect(listedIds(await (await request("/batches?status=failed", { session })).text())).toEqual([failed.id]);
 		expect(listedIds(await (await request("/batches?status=done", { session })).text())).toEqual([done.id]);
 		const all = await (await request("/batches?status=all", { session })).text();
 		expect(listedIds(all)).toEqual([failed.id, done.id, importing.id, queued.id]);

@@ -194,7 +194,7 @@ describe("listBatches", () => {
 	const today = taipeiToday(now);
 	const daysAgo = (n: number): CalendarDate => taipeiToday(taipeiDayStartMs(today) - n * 86_400_000);
 
-	it("filters 處理狀態: 已上傳,等待入檔 includes 入檔中; 入檔完畢 is done only; 全部 includes 入檔失敗", async () => {
+	it("filters 處理狀態: 已上傳,等待入檔, 入檔中, 入檔完畢 and 入檔失敗 each alone; 全部 all of them", async () => {
 		const unit = await makeUnit(db);
 		const manager = person(freshIdNo(), [{ code: unit.code, role: "manager" }]);
 		const made: Record<string, string> = {};
@@ -203,8 +203,10 @@ describe("listBatches", () => {
 		}
 		const statuses = async (status: RecordsQuery["status"]) =>
 			(await listBatches(db, manager, { from: today, to: today, status, page: 1 }, now)).rows.map((r) => r.status).sort();
-		expect(await statuses("queued")).toEqual(["importing", "queued"]);
+		expect(await statuses("queued")).toEqual(["queued"]);
+		expect(await statuses("importing")).toEqual(["importing"]);
 		expect(await statuses("done")).toEqual(["done"]);
+		expect(await statuses("failed")).toEqual(["failed"]);
 		expect(await statuses("all")).toEqual(["done", "failed", "importing", "queued"]);
 	});
 

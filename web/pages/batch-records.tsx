@@ -1,6 +1,7 @@
 import { BATCH_STATUS_LABELS } from "../../workers/domain/batch-status.ts";
+import { formatCount } from "../../workers/domain/count-format.ts";
 import { formatRecordTime } from "../../workers/domain/taipei-time.ts";
-import type { BatchRecord, RecordStatusFilter, RecordsForm } from "../../workers/services/batch-records.ts";
+import type { BatchRecord, RecordsField, RecordStatusFilter, RecordsForm } from "../../workers/services/batch-records.ts";
 import type { UnitAccess } from "../../workers/services/sessions.ts";
 
 export type RecordsResult = { total: number; page: number; pages: number; rows: BatchRecord[] };
@@ -10,12 +11,16 @@ type Props = {
 	form: RecordsForm;
 	/** A zh-TW message about the filters, shown above the form. */
 	message?: string;
+	/** The fields the message is about: marked invalid, pointing at it. */
+	invalid?: RecordsField[];
 	result?: RecordsResult;
 };
 
 const STATUS_CHOICES: { value: RecordStatusFilter; label: string }[] = [
 	{ value: "queued", label: BATCH_STATUS_LABELS.queued },
+	{ value: "importing", label: BATCH_STATUS_LABELS.importing },
 	{ value: "done", label: BATCH_STATUS_LABELS.done },
+	{ value: "failed", label: BATCH_STATUS_LABELS.failed },
 	{ value: "all", label: "全部" },
 ];
 
@@ -25,18 +30,25 @@ export function recordsHref(form: RecordsForm, page: number): string {
 	return `/batches?${params.toString()}`;
 }
 
-function UnitField({ units, selected }: { units: UnitAccess[]; selected: string }) {
+const MESSAGE_ID = "query-message";
+
+/** aria-invalid and aria-describedby for a filter the message is about (WCAG 3.3.1). */
+function invalidIf(wrong: boolean) {
+	return wrong ? { "aria-invalid": "true", "aria-describedby": MESSAGE_ID } : {};
+}
+
+/** One unit: fixed, yet still the control ◎投保單位代號 names (a one-option select, no 全部). */
+function UnitField({ units, selected, wrong }: { units: UnitAccess[]; selected: string; wrong: boolean }) {
 	const single = units.length === 1 ? units[0] : undefined;
 	if (single) {
 		return (
-			<>
-				<input type="hidden" name="unitCode" value={single.code} />
-				<span id="unitCode">{`${single.code} ${single.name}`}</span>
-			</>
+			<select name="unitCode" id="unitCode">
+				<option value={single.code} selected>{`${single.code} ${single.name}`}</option>
+			</select>
 		);
 	}
 	return (
-		<select name="unitCode" id="unitCode">
+		<select name="unitCode" id="unitCode" {...invalidIf(wrong)}>
 			<option value="" selected={selected === ""}>
 				全部
 			</option>
@@ -52,7 +64,7 @@ function UnitField({ units, selected }: { units: UnitAccess[]; selected: string 
 function StatusCell({ row }: { row: BatchRecord }) {
 	switch (row.status) {
 		case "importing":
-			return <>{`${BATCH_STATUS_LABELS.importing} (${row.rowsDone}/${row.totalRows})`}</>;
+			return <>{`${BATCH_STATUS_LABELS.importing} (${formatCount(row.rowsDone)} / ${formatCount(row.totalRows)})`}</>;
 		case "failed":
 			return (
 				<>
@@ -84,7 +96,7 @@ function ResultCell({ row }: { row: BatchRecord }) {
 
 /** Counts are final only once the batch has ended; until then they read as "-". */
 function countText(row: BatchRecord, n: number): string {
-	return row.status === "done" || row.status === "failed" ? String(n) : "-";
+	return row.status === "done" || row.status === "failed" ? formatCount(n) : "-";
 }
 
 /**
@@ -95,14 +107,14 @@ function countText(row: BatchRecord, n: number): string {
 function RegistrantsCell({ row }: { row: BatchRecord }) {
 	if (row.status !== "done") return <>-</>;
 	const { pending, verified, expired, moved } = row.registrants;
-	return <>{`待認證 ${pending} / 已認證 ${verified} / 已逾期 ${expired}${moved > 0 ? ` / 已轉至較新上傳 ${moved}` : ""}`}</>;
+	return <>{`待認證 ${formatCount(pending)} / 已認證 ${formatCount(verified)} / 已逾期 ${formatCount(expired)}${moved > 0 ? ` / 已轉至較新上傳 ${formatCount(moved)}` : ""}`}</>;
 }
 
 function Pager({ form, result }: { form: RecordsForm; result: RecordsResult }) {
 	const { page, pages } = result;
 	return (
 		<p class="pager actions">
-			<span id="records-summary">{`【共${result.total}筆資料】【${page}/${pages}頁】`}</span>
+			<span id="records-summary">{`【共${formatCount(result.total)}筆資料】【${page}/${pages}頁】`}</span>
 			{page > 1 ? (
 				<>
 					<a href={recordsHref(form, 1)}>第一頁</a>
@@ -123,7 +135,16 @@ function Pager({ form, result }: { form: RecordsForm; result: RecordsResult }) {
 	);
 }
 
+/** The table scrolls sideways inside its own box on a narrow screen; the page itself does not. */
 function RecordsTable({ rows }: { rows: BatchRecord[] }) {
+	return (
+		<div class="table-scroll" role="region" aria-label="上傳紀錄" tabindex={0}>
+			<RecordsGrid rows={rows} />
+		</div>
+	);
+}
+
+function RecordsGrid({ rows }: { rows: BatchRecord[] }) {
 	return (
 		<table class="grid" id="records">
 			<thead>
@@ -144,9 +165,9 @@ function RecordsTable({ rows }: { rows: BatchRecord[] }) {
 				{rows.map((row) => (
 					<tr data-batch-id={row.id} data-status={row.status}>
 						<td>{row.fileName}</td>
-						<td>{row.contactName}</td>
+						<td class="name">{row.contactName}</td>
 						<td>{formatRecordTime(row.uploadedAt)}</td>
-						<td>{row.status === "queued" ? "-" : String(row.totalRows)}</td>
+						<td>{row.status === "queued" ? "-" : formatCount(row.totalRows)}</td>
 						<td>{countText(row, row.successCount)}</td>
 						<td>{countText(row, row.failureCount)}</td>
 						<td>
@@ -158,7 +179,7 @@ function RecordsTable({ rows }: { rows: BatchRecord[] }) {
 						<td class="registrants">
 							<RegistrantsCell row={row} />
 						</td>
-						<td>{row.uploaderName}</td>
+						<td class="name">{row.uploaderName}</td>
 					</tr>
 				))}
 			</tbody>
@@ -167,11 +188,11 @@ function RecordsTable({ rows }: { rows: BatchRecord[] }) {
 }
 
 /** 健保卡註冊申請上傳紀錄查詢 (seed: 健保卡整批註冊-投保單位承辦人3/3). */
-export function BatchRecordsPage({ units, form, message, result }: Props) {
+export function BatchRecordsPage({ units, form, message, invalid = [], result }: Props) {
 	return (
 		<section>
 			{message ? (
-				<div class="alert" role="alert" id="query-message">
+				<div class="alert" role="alert" id={MESSAGE_ID}>
 					<p>{message}</p>
 				</div>
 			) : null}
@@ -183,7 +204,7 @@ export function BatchRecordsPage({ units, form, message, result }: Props) {
 								<label for="unitCode">◎投保單位代號</label>
 							</th>
 							<td>
-								<UnitField units={units} selected={form.unitCode} />
+								<UnitField units={units} selected={form.unitCode} wrong={invalid.includes("unitCode")} />
 							</td>
 						</tr>
 						<tr>
@@ -191,21 +212,24 @@ export function BatchRecordsPage({ units, form, message, result }: Props) {
 								<label for="from">上傳日期</label>
 							</th>
 							<td>
-								<input type="text" name="from" id="from" value={form.from} maxlength={7} size={8} inputmode="numeric" aria-label="上傳日期起日" />
+								<input type="text" name="from" id="from" value={form.from} maxlength={7} size={8} inputmode="numeric" aria-label="上傳日期起日" {...invalidIf(invalid.includes("from"))} />
 								{" ~ "}
-								<input type="text" name="to" id="to" value={form.to} maxlength={7} size={8} inputmode="numeric" aria-label="上傳日期迄日" />
+								<input type="text" name="to" id="to" value={form.to} maxlength={7} size={8} inputmode="numeric" aria-label="上傳日期迄日" {...invalidIf(invalid.includes("to"))} />
 								<span class="hint">(輸入格式如:民國105年9月1日,請輸入民國1050901)</span>
 							</td>
 						</tr>
 						<tr>
 							<th>處理狀態</th>
 							<td>
-								{STATUS_CHOICES.map((choice) => (
-									<label class="radio">
-										<input type="radio" name="status" value={choice.value} checked={form.status === choice.value} />
-										{choice.label}
-									</label>
-								))}
+								<fieldset class="radios">
+									<legend class="visually-hidden">處理狀態</legend>
+									{STATUS_CHOICES.map((choice) => (
+										<label class="radio">
+											<input type="radio" name="status" value={choice.value} checked={form.status === choice.value} />
+											{choice.label}
+										</label>
+									))}
+								</fieldset>
 							</td>
 						</tr>
 					</tbody>

@@ -73,7 +73,7 @@ export const batchRecordRoutes = new Hono<AppEnv>()
 		const now = Date.now();
 		const parsed = parseRecordsQuery(c.req.valid("query"), person.units, now);
 		if (!parsed.ok) {
-			return c.render(<BatchRecordsPage units={person.units} form={parsed.form} message={parsed.message} />, { title: TITLE });
+			return c.render(<BatchRecordsPage units={person.units} form={parsed.form} message={parsed.message} invalid={parsed.fields} />, { title: TITLE });
 		}
 		const result = await listBatches(c.var.db, person, parsed.query, now);
 		return c.render(<BatchRecordsPage units={person.units} form={parsed.form} result={result} />, { title: TITLE });

@@ -22,8 +22,8 @@ export const SEARCH_MONTHS_BACK = 3;
 /** The default 上傳日期 range: the last month up to today. */
 export const DEFAULT_MONTHS_BACK = 1;
 
-export const RECORD_STATUS_FILTERS = ["queued", "done", "all"] as const;
-/** 處理狀態: 已上傳,等待入檔 (queued and 入檔中) / 入檔完畢 / 全部 (including 入檔失敗). */
+export const RECORD_STATUS_FILTERS = ["queued", "importing", "done", "failed", "all"] as const;
+/** 處理狀態: the seed's 已上傳,等待入檔 / 入檔完畢 / 全部, and SPEC §3's 入檔中 and 入檔失敗 (each its own). */
 export type RecordStatusFilter = (typeof RECORD_STATUS_FILTERS)[number];
 
 export type RecordsQuery = {
@@ -82,9 +82,10 @@ export function visibleBatchFilter(person: SignedInPerson): SQL {
 function statusCondition(status: RecordStatusFilter): SQL | undefined {
 	switch (status) {
 		case "queued":
-			return inArray(batches.status, ["queued", "importing"]);
+		case "importing":
 		case "done":
-			return eq(batches.status, "done");
+		case "failed":
+			return eq(batches.status, status);
 		case "all":
 			return undefined;
 		default:
@@ -187,9 +188,12 @@ export async function getVisibleBatch(db: Db, person: SignedInPerson, batchId: s
 /** The form's fields as typed (ROC yyyMMdd text), echoed back into the form. */
 export type RecordsForm = { unitCode: string; from: string; to: string; status: RecordStatusFilter; page: number };
 
+/** The filter fields a message can be about (the page marks them invalid and points them at it). */
+export type RecordsField = "unitCode" | "from" | "to";
+
 export type RecordsQueryResult =
 	| { ok: true; form: RecordsForm; query: RecordsQuery }
-	| { ok: false; form: RecordsForm; message: string };
+	| { ok: false; form: RecordsForm; message: string; fields: RecordsField[] };
 
 export type RawRecordsQuery = { unitCode?: string; from?: string; to?: string; status?: RecordStatusFilter; page?: string };
 
@@ -219,16 +223,16 @@ export function parseRecordsQuery(raw: RawRecordsQuery, units: readonly { code: 
 		status: raw.status ?? "all",
 		page: Number.isSafeInteger(pageNumber) && pageNumber >= 1 ? pageNumber : 1,
 	};
-	const fail = (message: string): RecordsQueryResult => ({ ok: false, form, message });
+	const fail = (message: string, ...fields: RecordsField[]): RecordsQueryResult => ({ ok: false, form, message, fields });
 
-	if (form.unitCode && !units.some((u) => u.code === form.unitCode)) return fail("投保單位代號錯誤，請由選單選擇。");
+	if (form.unitCode && !units.some((u) => u.code === form.unitCode)) return fail("投保單位代號錯誤，請由選單選擇。", "unitCode");
 	const from = parseRocDate(fromText);
-	if (!from) return fail(`上傳日期起日格式錯誤，${DATE_FORMAT_HINT}`);
+	if (!from) return fail(`上傳日期起日格式錯誤，${DATE_FORMAT_HINT}`, "from");
 	const to = parseRocDate(toText);
-	if (!to) return fail(`上傳日期迄日格式錯誤，${DATE_FORMAT_HINT}`);
-	if (compareDates(from, earliest) < 0) return fail(`上傳日期起日不可早於近3個月(${formatRocDate(earliest)})。`);
-	if (compareDates(to, today) > 0) return fail("上傳日期迄日不可晚於今天。");
-	if (compareDates(from, to) > 0) return fail("上傳日期起日不可晚於迄日。");
+	if (!to) return fail(`上傳日期迄日格式錯誤，${DATE_FORMAT_HINT}`, "to");
+	if (compareDates(from, earliest) < 0) return fail(`上傳日期起日不可早於近3個月(${formatRocDate(earliest)})。`, "from");
+	if (compareDates(to, today) > 0) return fail("上傳日期迄日不可晚於今天。", "to");
+	if (compareDates(from, to) > 0) return fail("上傳日期起日不可晚於迄日。", "from", "to");
 	return {
 		ok: true,
 		form,
