@@ -63,12 +63,35 @@ export function splitLinks(text: string): Segment[] {
 	return segments;
 }
 
-export function MailboxList({ messages }: { messages: MailboxEntry[] }) {
+type ListProps = {
+	messages: MailboxEntry[];
+	/** MAIL_FROM: every message goes out from it. */
+	sender: string;
+	/** The search as typed ("" for none). */
+	query: string;
+	/** Messages the search matches (all messages without one). */
+	total: number;
+	/** The list shows at most this many, newest first. */
+	limit: number;
+};
+
+export function MailboxList({ messages, sender, query, total, limit }: ListProps) {
 	return (
 		<section>
 			<p class="note">開發環境專用：系統寄出的信件保存在本機信箱（MAIL_TRANSPORT = outbox），正式環境經 Resend 寄送。</p>
+			<p id="mailbox-sender">{`寄件者：${sender}`}</p>
+			<form method="get" action="/dev/mailbox" class="actions" id="mailbox-search" role="search">
+				<label for="mailbox-q">搜尋信件</label>
+				<input type="search" name="q" id="mailbox-q" value={query} maxlength={100} placeholder="收件者、主旨或內容" />
+				<button type="submit">搜尋</button>
+				{query ? <a href="/dev/mailbox">清除</a> : null}
+			</form>
+			<p id="mailbox-summary">
+				{query ? `符合「${query}」的信件共 ${total.toLocaleString("zh-TW")} 封` : `共 ${total.toLocaleString("zh-TW")} 封`}
+				{total > limit ? `，顯示最新 ${limit} 封` : ""}
+			</p>
 			{messages.length === 0 ? (
-				<p>目前沒有信件。</p>
+				<p>{query ? "沒有符合的信件。" : "目前沒有信件。"}</p>
 			) : (
 				<table class="grid">
 					<thead>
@@ -99,11 +122,13 @@ export function MailboxList({ messages }: { messages: MailboxEntry[] }) {
 	);
 }
 
-export function MailboxMessagePage({ message }: { message: MailboxMessage }) {
+export function MailboxMessagePage({ message, sender }: { message: MailboxMessage; sender: string }) {
 	const links = findLinks(message.text);
 	return (
 		<article class="mail">
 			<dl class="mail-headers">
+				<dt>寄件者</dt>
+				<dd id="mail-from">{sender}</dd>
 				<dt>收件者</dt>
 				<dd>{message.to.join(", ")}</dd>
 				<dt>主旨</dt>

@@ -1,7 +1,7 @@
 // Development mailbox (SPEC §9): the messages in mail_outbox, newest first, as pages and as JSON for
 // scripts and tests. Development only — 404 in any other ENVIRONMENT. Mounted at /dev, so its paths
 // carry the /mailbox prefix themselves (/dev/mailbox.json cannot live under a /mailbox sub-app).
-import { desc, eq, sql } from "drizzle-orm";
+import { and, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
 import { z } from "zod";
 import { mailOutbox } from "../../schema/d1.ts";
@@ -20,8 +20,9 @@ import { findAttachment, parseAttachmentRefs } from "../mail/attachments.ts";
 import type { AttachmentRef } from "../mail/port.ts";
 import { devOnly } from "../middleware/dev-only.ts";
 
-/** The list shows the newest messages only; older ones stay in D1. */
+/** The list shows the newest messages only (of those the search matches); older ones stay in D1. */
 const LIST_LIMIT = 100;
+const SEARCH_MAX_LENGTH = 100;
 
 const ATTACHMENT_LABELS = { "batch-log": "入檔記錄", "batch-result-csv": "入檔結果" } as const satisfies Record<
 	AttachmentRef["kind"],
@@ -34,9 +35,10 @@ const messageParam = z.object({ id: z.string().min(1).max(64) });
 
 export const devMailboxRoutes = new Hono<AppEnv>()
 	.use(devOnly)
-	.get("/mailbox", async (c) => {
-		const rows = await newest(c.var.db);
-		return c.render(<MailboxList messages={rows.map(entry)} />, { title: "開發用信箱" });
+	.get("/mailbox", validate("query", z.object({ q: z.string().max(SEARCH_MAX_LENGTH).optional() })), async (c) => {
+		const q = (c.req.valid("query").q ?? "").trim();
+		const [rows, total] = await Promise.all([newest(c.var.db, undefined, q), countMatching(c.var.db, q)]);
+		return c.render(<MailboxList messages={rows.map(entry)} sender={c.env.MAIL_FROM} query={q} total={total} limit={LIST_LIMIT} />, { title: "開發用信箱" });
 	})
 	.get("/mailbox.json", validate("query", z.object({ to: z.string().max(254).optional() })), async (c) => {
 		const { to } = c.req.valid("query");
@@ -70,7 +72,7 @@ export const devMailboxRoutes = new Hono<AppEnv>()
 			sentAt: row.sentAt,
 			attachments: await attachmentsOf(c.var.db, row),
 		};
-		return c.render(<MailboxMessagePage message={message} />, { title: row.subject });
+		return c.render(<MailboxMessagePage message={message} sender={c.env.MAIL_FROM} />, { title: row.subject });
 	})
 	.get(
 		"/mailbox/:id/attachments/:n",
@@ -88,10 +90,20 @@ export const devMailboxRoutes = new Hono<AppEnv>()
 		},
 	);
 
-function newest(db: Db, to?: string): Promise<OutboxRow[]> {
+/** A search word: in a recipient, the subject or the text (plain substring, case-insensitive for ASCII). */
+function matching(q: string): SQL | undefined {
+	if (q === "") return undefined;
+	return sql`(instr(lower(${mailOutbox.to}), lower(${q})) > 0 OR instr(lower(${mailOutbox.subject}), lower(${q})) > 0 OR instr(lower(${mailOutbox.text}), lower(${q})) > 0)`;
+}
+
+function newest(db: Db, to?: string, q = ""): Promise<OutboxRow[]> {
 	// `to` is a JSON array of addresses: match the quoted address exactly.
-	const where = to === undefined ? undefined : sql`instr(${mailOutbox.to}, ${JSON.stringify(to)}) > 0`;
+	const where = and(to === undefined ? undefined : sql`instr(${mailOutbox.to}, ${JSON.stringify(to)}) > 0`, matching(q));
 	return db.select().from(mailOutbox).where(where).orderBy(desc(mailOutbox.createdAt), desc(mailOutbox.id)).limit(LIST_LIMIT).all();
+}
+
+async function countMatching(db: Db, q: string): Promise<number> {
+	return (await db.select({ n: count() }).from(mailOutbox).where(matching(q)).get())?.n ?? 0;
 }
 
 async function byId(db: Db, id: string): Promise<OutboxRow> {

@@ -33,7 +33,9 @@ export const devRoutes = new Hono<AppEnv>()
 							<th>身分</th>
 							<th>姓名</th>
 							<th>身分證號</th>
-							<th></th>
+							<th>
+								<span class="visually-hidden">登入</span>
+							</th>
 						</tr>
 					</thead>
 					<tbody>
