@@ -25,7 +25,7 @@ import { bundleWorker, freePort, ROOT, runWrangler, WranglerDev } from "./lib/wr
 import { verifyDataSet } from "./seed.ts";
 
 /**
- * The whole run, set-up included, is bounded. ~5 minutes on a quiet 2-core VM; with other work loading it
+ * The whole run, set-up included, is bounded. ~5 minutes on a quiet 2-core VM (each page's axe-core check included); with other work loading it
  * (load average ~15) set-up alone took 3 minutes and 24 tests did not finish within 10.
  */
 const RUN_TIMEOUT_MS = 20 * 60_000;

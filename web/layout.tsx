@@ -33,6 +33,9 @@ export function Layout(props: PageProps & { children?: Child; c: Context<AppEnv>
 				))}
 			</head>
 			<body data-environment={isDev ? "development" : undefined}>
+				<a class="skip-link" href="#main">
+					跳至主要內容
+				</a>
 				<header class="site-header">
 					<a class="brand" href="/">
 						多憑證網路承保作業
@@ -51,48 +54,52 @@ export function Layout(props: PageProps & { children?: Child; c: Context<AppEnv>
 				</header>
 				<div class="frame">
 					<nav class="side-menu" aria-label="作業選項">
-						<p class="menu-title">多憑證網路整批作業</p>
-						<ul>
-							<li>
-								<a href="/batches/new">健保卡註冊申請整批資料上傳</a>
-							</li>
-							<li>
-								<a href="/batches">健保卡註冊申請上傳紀錄查詢</a>
-							</li>
-							<li>
-								<a href="/rules">健保卡整批註冊檔案製作說明</a>
-							</li>
-							{person?.units.some((u) => u.role === "manager") ? (
+						{/* A disclosure on a phone (closed until 作業選項 is tapped); always open beside the page on a wider screen (app.css). */}
+						<details class="menu">
+							<summary>作業選項</summary>
+							<p class="menu-title">多憑證網路整批作業</p>
+							<ul>
 								<li>
-									<a href="/staff">授權管理</a>
+									<a href="/batches/new">健保卡註冊申請整批資料上傳</a>
 								</li>
-							) : null}
-							{person ? (
 								<li>
-									<a href="/passkeys">通行金鑰</a>
+									<a href="/batches">健保卡註冊申請上傳紀錄查詢</a>
 								</li>
-							) : (
 								<li>
-									<a href="/sign-in">登入</a>
+									<a href="/rules">健保卡整批註冊檔案製作說明</a>
 								</li>
-							)}
-							{isDev ? (
+								{person?.units.some((u) => u.role === "manager") ? (
+									<li>
+										<a href="/staff">授權管理</a>
+									</li>
+								) : null}
+								{person ? (
+									<li>
+										<a href="/passkeys">通行金鑰</a>
+									</li>
+								) : (
+									<li>
+										<a href="/sign-in">登入</a>
+									</li>
+								)}
+								{isDev ? (
+									<li>
+										<a href="/dev/mailbox">開發用信箱</a>
+									</li>
+								) : null}
+							</ul>
+							<p class="menu-title">健保卡網路服務註冊</p>
+							<ul>
 								<li>
-									<a href="/dev/mailbox">開發用信箱</a>
+									<a href="/verify/resend">重寄認證信</a>
 								</li>
-							) : null}
-						</ul>
-						<p class="menu-title">健保卡網路服務註冊</p>
-						<ul>
-							<li>
-								<a href="/verify/resend">重寄認證信</a>
-							</li>
-							<li>
-								<a href="/environment">環境說明</a>
-							</li>
-						</ul>
+								<li>
+									<a href="/environment">環境說明</a>
+								</li>
+							</ul>
+						</details>
 					</nav>
-					<main id="main">
+					<main id="main" tabindex={-1}>
 						<h1>{props.title}</h1>
 						{props.children}
 					</main>

@@ -95,8 +95,12 @@ describe("健保卡註冊申請整批資料上傳 in a browser", () => {
 		const batchId = await uploadAndFinish(page, fileName, excelBig5Csv(rows));
 
 		assert.equal(await textOf(page, "#status-label"), "入檔完畢");
+		assert.equal(await textOf(page, "#status-cell"), "入檔完畢 4 / 4 筆", "a space between the status and the count");
 		assert.equal(await textOf(page, "#status-result"), "總共上傳4筆,成功註冊3筆,失敗1筆");
 		assert.equal(await textOf(page, "#batch-progress td"), fileName);
+		// The registrants' mails go out after 入檔完畢: the page says how many so far, until all have.
+		await page.locator("#mail-progress").getByText("認證信已全部寄出：3 封").waitFor({ timeout: IMPORT_TIMEOUT_MS });
+		assert.equal(await page.locator("#mail-progress").getAttribute("aria-live"), "polite");
 
 		await page.locator("#result-links").getByRole("link", { name: "入檔記錄", exact: true }).click();
 		await page.waitForURL(`**/batches/${batchId}/log`);
@@ -189,12 +193,15 @@ describe("健保卡註冊申請整批資料上傳 in a browser", () => {
 		const fileName = batchFileName(clerk.unitCode);
 		const batchId = await uploadAndFinish(page, fileName, excelBig5Csv(rowsFor(insuredMembers(clerk.unitCode, 2, 0), outsiderOf(clerk.unitCode, 1))));
 
+		await page.setViewportSize({ width: 1280, height: 800 });
 		await openFromMenu(page, RECORDS_TITLE);
 		const form = page.locator("#records-form");
 		for (const label of ["◎投保單位代號", "上傳日期", "處理狀態"]) {
 			assert.equal(await form.locator("th").getByText(label, { exact: true }).count(), 1, `filter ${label}`);
 		}
-		for (const status of ["已上傳,等待入檔", "入檔完畢", "全部"]) await form.getByLabel(status, { exact: true }).waitFor();
+		// The seed's three choices, SPEC §3's 入檔中 and 入檔失敗, in one group named 處理狀態.
+		const statusGroup = form.getByRole("group", { name: "處理狀態" });
+		for (const status of ["已上傳,等待入檔", "入檔中", "入檔完畢", "入檔失敗", "全部"]) await statusGroup.getByLabel(status, { exact: true }).waitFor();
 		assert.ok(await form.getByLabel("全部", { exact: true }).isChecked(), "全部 is the default 處理狀態");
 		assert.match(await form.locator("#from").inputValue(), /^\d{7}$/);
 		await form.getByRole("button", { name: "查詢" }).waitFor();
@@ -211,6 +218,27 @@ describe("健保卡註冊申請整批資料上傳 in a browser", () => {
 		assert.deepEqual(cells.slice(3, 7), ["3", "2", "1", "入檔完畢"]);
 		assert.equal(cells[8], "待認證 2 / 已認證 0 / 已逾期 0");
 		assert.equal(cells[9], clerk.name);
+		// At 1280 px the names read on one line, not one character a line.
+		for (const column of [2, 10]) {
+			const lines = await row.locator(`td:nth-child(${column})`).evaluate((td) => {
+				const range = document.createRange();
+				range.selectNodeContents(td);
+				return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size;
+			});
+			assert.equal(lines, 1, `column ${column} (${column === 2 ? "聯絡人" : "上傳人員"}) on one line`);
+		}
+		// 入檔失敗 and 入檔中 are filters of their own: this finished upload is in neither.
+		const filterBy = async (label: string, value: string): Promise<void> => {
+			await form.getByLabel(label, { exact: true }).check();
+			await form.getByRole("button", { name: "查詢" }).click();
+			await page.waitForURL((url) => url.searchParams.get("status") === value);
+		};
+		for (const [label, value] of [["入檔失敗", "failed"], ["入檔中", "importing"]] as const) {
+			await filterBy(label, value);
+			assert.equal(await page.locator(`#records tbody tr[data-batch-id="${batchId}"]`).count(), 0, `not under ${label}`);
+		}
+		await filterBy("入檔完畢", "done");
+		await page.locator(`#records tbody tr[data-batch-id="${batchId}"]`).waitFor();
 		await row.getByRole("link", { name: "入檔記錄" }).click();
 		await page.waitForURL(`**/batches/${batchId}/log`);
 		assert.ok((await logLines(page)).some((line) => line.endsWith(`第3筆資料:${maskIdNo(outsiderOf(clerk.unitCode, 1))}(非該單位在保險對象)不入檔!`)));
@@ -244,11 +272,21 @@ describe("健保卡註冊申請整批資料上傳 in a browser", () => {
 		await uploadAndFinish(page, fileName, excelBig5Csv(rowsFor(insured, outsider)));
 		assert.equal(await textOf(page, "#status-result"), "總共上傳3筆,成功註冊2筆,失敗1筆");
 
+		await page.setViewportSize({ width: 1280, height: 800 });
 		await openFromMenu(page, "開發用信箱");
+		assert.equal(await textOf(page, "#mailbox-sender"), "寄件者：健保署 <eservice@nhi.example.tw>");
+		// Many tests' mails are in the box: a search by the recipient finds this clerk's.
+		await page.getByRole("searchbox", { name: "搜尋信件" }).fill(clerk.email);
+		await page.getByRole("button", { name: "搜尋" }).click();
+		await page.waitForURL((url) => url.searchParams.get("q") === clerk.email);
+		const listed = await page.locator("tbody tr").allTextContents();
+		assert.ok(listed.length >= 1 && listed.every((row) => row.includes(clerk.email)), "only mails to the clerk");
+		assert.match(await textOf(page, "#mailbox-summary"), new RegExp(`^符合「${clerk.email.replace(/\./g, "\\.")}」的信件共 ${listed.length} 封$`));
 		const mail = page.locator("tbody tr").filter({ hasText: clerk.email }).filter({ hasText: "健保卡整批註冊上傳結果通知" });
 		assert.equal(await mail.count(), 1, "one result mail to the clerk");
 		await mail.getByRole("link", { name: "健保卡整批註冊上傳結果通知" }).click();
 		await page.locator("article.mail").waitFor();
+		assert.equal(await textOf(page, "#mail-from"), "健保署 <eservice@nhi.example.tw>", "the mail shows its sender");
 		assert.match(await textOf(page, ".mail-headers"), new RegExp(clerk.email.replace(/\./g, "\\.")));
 		const text = await textOf(page, ".mail-text");
 		assert.match(text, /^親愛的承辦人您好：/);
@@ -267,6 +305,19 @@ describe("健保卡註冊申請整批資料上傳 in a browser", () => {
 		assert.ok(logText.endsWith("----總共上傳3筆,成功註冊2筆,失敗1筆----\r\n"), "the log ends with the totals line (CRLF)");
 		assert.match(logText, new RegExp(`第3筆資料:${maskIdNo(outsider).replace(/\*/g, "\\*")}\\(非該單位在保險對象\\)不入檔!\\r\\n`));
 		for (const idNo of [...insured, outsider]) assert.ok(!logText.includes(idNo), "no full ID in the attached log");
+
+		// A registrant's mail, with its long link, wraps inside the page: nothing to scroll sideways.
+		// (The registrants' mails follow 入檔完畢 within seconds.)
+		const deadline = Date.now() + IMPORT_TIMEOUT_MS;
+		do await page.goto(`/dev/mailbox?q=${encodeURIComponent(insured[0]?.slice(-4) ?? "")}`);
+		while ((await page.locator("tbody tr", { hasText: "健保卡網路服務-註冊成功" }).count()) === 0 && Date.now() < deadline);
+		await page.locator("tbody tr", { hasText: "健保卡網路服務-註冊成功" }).first().getByRole("link").click();
+		await page.locator("article.mail").waitFor();
+		const overflow = await page.evaluate(() => {
+			const text = document.querySelector("pre.mail-text");
+			return { text: text ? text.scrollWidth - text.clientWidth : -1, page: document.documentElement.scrollWidth - document.documentElement.clientWidth };
+		});
+		assert.deepEqual(overflow, { text: 0, page: 0 }, "the mail's text wraps");
 	});
 
 	browserTest("the portal's pages load without console errors or CSP violations, under a CSP without inline script", browser, async (h) => {

@@ -1,13 +1,15 @@
 // Real-browser test harness: Chromium (CHROMIUM_PATH: the one the runner found) driven by playwright-core
-// against the portal that scripts/browser-tests.ts started (PORTAL_URL). Each test gets fresh browser contexts (one per person
-// signed in), every page is watched for console errors, uncaught exceptions and CSP violations, and a
-// failing test leaves screenshots of its open pages in test-results/browser/.
+// against the portal that scripts/browser-tests.ts started (PORTAL_URL). Each test gets fresh browser
+// contexts (one per person signed in), every page is watched for console errors, uncaught exceptions and
+// CSP violations and, each time it loads, checked by axe-core (axe.ts); a failing test leaves screenshots
+// of its open pages in test-results/browser/.
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { chromium, type Browser, type BrowserContext, type Download, type Page } from "playwright-core";
 import { maskIdNo } from "../../workers/domain/mask.ts";
+import { BLOCKING_IMPACTS, recordFindings, runAxeOncePerPage, type AxeFinding } from "./axe.ts";
 import { demoStaff, type DemoStaffMember, type StaffRole } from "./fixtures.ts";
 
 export const PORTAL_URL = requiredEnv("PORTAL_URL").replace(/\/$/, "");
@@ -24,6 +26,10 @@ export const CHROMIUM_ARGS = [
 	"--no-first-run",
 ];
 const RESULTS_DIR = path.resolve(import.meta.dirname, "..", "..", "test-results", "browser");
+/** A phone's screen in CSS pixels (issue 13 item 7). */
+export const PHONE_VIEWPORT = { width: 390, height: 844 };
+/** One page's axe-core check takes well under a second; a page that never answers gets this long. */
+const AUDIT_TIMEOUT_MS = 30_000;
 /** Playwright's wait for any one element or navigation; a batch of a few rows ends well within it. */
 const ACTION_TIMEOUT_MS = 20_000;
 
@@ -61,19 +67,28 @@ export class Harness {
 	readonly #contexts: BrowserContext[] = [];
 	/** Console messages a test expects (e.g. the 422 of a rejected upload), matched once each. */
 	readonly #expected: RegExp[] = [];
+	readonly #testName: string;
+	/** The accessibility checks started on page loads, awaited before the test's verdict. */
+	readonly #audits: Promise<void>[] = [];
 
-	constructor(browser: Browser) {
+	constructor(browser: Browser, testName = "") {
 		this.#browser = browser;
+		this.#testName = testName;
 	}
 
-	/** A new person at a new browser: own cookies, zh-TW, Taipei time. */
-	async newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+	/**
+	 * A new person at a new browser: own cookies, zh-TW, Taipei time. `phone`: a 390 × 844 touch screen
+	 * (a registrant opening the mail's link on a phone). Its pages are checked by axe-core as they load,
+	 * unless `audit` is false.
+	 */
+	async newPage(options: { javaScriptEnabled?: boolean; phone?: boolean; audit?: boolean } = {}): Promise<Page> {
 		const context = await this.#browser.newContext({
 			baseURL: PORTAL_URL,
 			locale: "zh-TW",
 			timezoneId: "Asia/Taipei",
 			acceptDownloads: true,
 			javaScriptEnabled: options.javaScriptEnabled ?? true,
+			...(options.phone ? { viewport: PHONE_VIEWPORT, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
 		});
 		context.setDefaultTimeout(ACTION_TIMEOUT_MS);
 		this.#contexts.push(context);
@@ -83,7 +98,10 @@ export class Harness {
 				console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
 			});
 		});
-		context.on("page", (page) => this.#watch(page));
+		// axe-core runs as the page's own script: a page without JavaScript cannot be checked (its pages
+		// are the same pages other tests check with JavaScript on). `audit: false`: the test runs axe itself.
+		const audited = (options.javaScriptEnabled ?? true) && (options.audit ?? true);
+		context.on("page", (page) => this.#watch(page, audited));
 		return context.newPage();
 	}
 
@@ -92,7 +110,7 @@ export class Harness {
 		this.#expected.push(pattern);
 	}
 
-	#watch(page: Page): void {
+	#watch(page: Page, audited: boolean): void {
 		page.on("console", (msg) => {
 			const text = msg.text();
 			const csp = /Content Security Policy|CSP violation/i.test(text);
@@ -108,6 +126,42 @@ export class Harness {
 			this.problems.push(`console.${msg.type()} on ${page.url()}: ${text}${where}`);
 		});
 		page.on("pageerror", (err) => this.problems.push(`uncaught ${err.name} on ${page.url()}: ${err.message}`));
+		// Every page the test opens is checked for accessibility once it has loaded.
+		if (audited) {
+			page.on("load", () => {
+				this.#audits.push(this.#audit(page));
+			});
+		}
+	}
+
+	async #audit(page: Page): Promise<void> {
+		const url = page.url();
+		let findings: AxeFinding[];
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), AUDIT_TIMEOUT_MS)));
+		try {
+			const result = await Promise.race([runAxeOncePerPage(page), timeout]);
+			if (result === "timeout") {
+				if (!page.isClosed() && page.url() === url) this.problems.push(`axe-core did not finish on ${url} within ${AUDIT_TIMEOUT_MS / 1000} s`);
+				return;
+			}
+			if (result === null) return; // this page was checked before
+			findings = result;
+		} catch {
+			// The page navigated on (or closed) while it was being checked: its next load is checked instead.
+			return;
+		} finally {
+			clearTimeout(timer);
+		}
+		recordFindings(this.#testName, url, findings);
+		for (const f of findings.filter((x) => BLOCKING_IMPACTS.includes(x.impact))) {
+			this.problems.push(`axe ${f.impact} "${f.id}" on ${url}: ${f.help} (${f.targets.join(", ")})`);
+		}
+	}
+
+	/** Waits for the accessibility checks of the pages loaded so far. */
+	async settle(): Promise<void> {
+		while (this.#audits.length > 0) await Promise.allSettled(this.#audits.splice(0));
 	}
 
 	pages(): Page[] {
@@ -142,10 +196,11 @@ export class Harness {
  */
 export function browserTest(name: string, browser: () => Browser, fn: (h: Harness) => Promise<void>): void {
 	test(name, async (t) => {
-		const h = new Harness(browser());
+		const h = new Harness(browser(), name);
 		try {
 			await fn(h);
-			assert.deepEqual(h.problems, [], "no console errors, uncaught exceptions or CSP violations");
+			await h.settle();
+			assert.deepEqual(h.problems, [], "no console errors, uncaught exceptions, CSP violations or serious accessibility findings");
 		} catch (err) {
 			for (const file of await h.screenshots(name)) t.diagnostic(`screenshot: ${path.relative(process.cwd(), file)}`);
 			if (h.problems.length > 0) t.diagnostic(`page problems:\n${h.problems.join("\n")}`);

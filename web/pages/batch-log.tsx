@@ -55,7 +55,10 @@ export function BatchLogPage({ batch, log }: { batch: Batch; log: BatchLog | nul
 					{shown.truncated ? (
 						<p class="note">{`入檔記錄共${log.lines.length}行，此處僅顯示部分內容；完整內容請按「下載」。`}</p>
 					) : null}
-					<pre class="log">{shown.text}</pre>
+					{/* A long log scrolls in its box: focusable, so the keyboard can scroll it too. */}
+					<pre class="log" tabindex={0} role="region" aria-label="入檔記錄內容">
+						{shown.text}
+					</pre>
 				</>
 			) : (
 				<>

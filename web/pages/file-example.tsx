@@ -1,10 +1,12 @@
-/** The seed's Excel example table (說明(一)). */
+/** The seed's Excel example table (說明(一)). The corner cell is named for screen readers (Excel leaves it blank). */
 export function FileExample() {
 	return (
 		<table class="grid excel-example">
 			<thead>
 				<tr>
-					<th></th>
+					<th>
+						<span class="visually-hidden">列／欄</span>
+					</th>
 					<th>A</th>
 					<th>B</th>
 					<th>C</th>
