@@ -30,7 +30,9 @@ export function PasskeysPage({ csrfToken, passkeys, mayBind, notice }: Props) {
 						<th>名稱</th>
 						<th>綁定時間</th>
 						<th>上次使用</th>
-						<th></th>
+						<th>
+							<span class="visually-hidden">刪除</span>
+						</th>
 					</tr>
 				</thead>
 				<tbody>
