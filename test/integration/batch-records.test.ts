@@ -165,10 +165,10 @@ describe("the records page (健保卡註冊申請上傳紀錄查詢)", () => {
 		const row = html.slice(html.indexOf(`<tr data-batch-id="${b.id}"`));
 		expect(row).toMatch(
 			new RegExp(
-				`<td>${b.fileName}</td><td>王聯絡</td><td>\\d{4}/\\d{1,2}/\\d{1,2} (上午|下午) \\d{1,2}:\\d{2}:\\d{2}</td><td>4</td><td>0</td><td>4</td><td>入檔完畢</td>`,
+				`<td>${b.fileName}</td><td class="name">王聯絡</td><td>\\d{4}/\\d{1,2}/\\d{1,2} (上午|下午) \\d{1,2}:\\d{2}:\\d{2}</td><td>4</td><td>0</td><td>4</td><td>入檔完畢</td>`,
 			),
 		);
-		expect(row).toMatch(/入檔記錄[\s\S]*<td>林承辦<\/td><\/tr>/);
+		expect(row).toMatch(/入檔記錄[\s\S]*<td class="name">林承辦<\/td><\/tr>/);
 	});
 
 	it("pages more than 10 uploads: 【共23筆資料】【1/3頁】, with links that keep the filters", async () => {
@@ -282,7 +282,7 @@ describe("the log and the result CSV", () => {
 		expect(res.status).toBe(200);
 		const html = await res.text();
 		expect(html).toContain("1333974211050713.1050713104533.log");
-		expect(html).toMatch(/<pre class="log">2016\/7\/13 上午 11:56:45 開始執行\.\.\.\r\n2016\/7\/13 上午 11:56:45 第1筆資料:A23084\*\*\*\*\(非該單位在保險對象\)不入檔!/);
+		expect(html).toMatch(/<pre class="log"[^>]*>2016\/7\/13 上午 11:56:45 開始執行\.\.\.\r\n2016\/7\/13 上午 11:56:45 第1筆資料:A23084\*\*\*\*\(非該單位在保險對象\)不入檔!/);
 		expect(html).toContain(`href="/batches/${batch.id}/log/download"`);
 		expect(html).toMatch(/>\s*下載\s*<\/a>/);
 		expect(await db.select().from(auditLog).where(and(eq(auditLog.target, batch.id), eq(auditLog.action, "batch.log.view"))).all()).toHaveLength(1);
