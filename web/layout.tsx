@@ -100,6 +100,11 @@ export function Layout(props: PageProps & { children?: Child; c: Context<AppEnv>
 						</details>
 					</nav>
 					<main id="main" tabindex={-1}>
+						{c.var.sessionEnded ? (
+							<div class="alert" role="alert" id="session-ended">
+								<p>{c.var.sessionEnded}</p>
+							</div>
+						) : null}
 						<h1>{props.title}</h1>
 						{props.children}
 					</main>

@@ -13,5 +13,7 @@ export type AppEnv = {
 		db: Db;
 		/** The signed-in person, or null (set by the session middleware on every request). */
 		person: SignedInPerson | null;
+		/** Why this browser's session just ended (a revoked authorization), for the page to say; else null. */
+		sessionEnded: string | null;
 	};
 };

@@ -40,7 +40,10 @@ describe("sessions", () => {
 		const s = await signIn(db, clerk.idNo);
 		expect((await request("/batches/new", { session: s })).status).toBe(200);
 		await db.update(unitStaff).set({ revokedAt: Date.now() }).where(eq(unitStaff.idNo, clerk.idNo));
-		expect((await request("/batches/new", { session: s })).status).toBe(403);
+		// The session ends there (401, not a signed-in 403), and the page says why.
+		const next = await request("/batches/new", { session: s });
+		expect(next.status).toBe(401);
+		expect(await next.text()).toContain("的承辦人授權已由單位管理者於");
 	});
 
 	it("signs out: the session row is gone and the cookie is cleared", async () => {

@@ -91,9 +91,27 @@ describe("授權管理", () => {
 		const clerkSession = await signIn(db, clerk.idNo);
 		expect((await request("/batches/new", { session: clerkSession })).status).toBe(200);
 
-		const res = await request("/staff/revoke", { method: "POST", session: managerSession, body: form({ unitCode: unit.code, staffId: await staffIdOf(clerk) }, managerSession.csrf) });
+		// 註銷授權 asks first: whom, in which unit, what follows; nothing is revoked yet.
+		const staffId = await staffIdOf(clerk);
+		const asked = await request("/staff/revoke", { method: "POST", session: managerSession, body: form({ unitCode: unit.code, staffId }, managerSession.csrf) });
+		expect(asked.status).toBe(200);
+		const question = await asked.text();
+		expect(question).toContain('id="revoke-confirm"');
+		expect(question).toContain(`確定要註銷 王小明（${maskIdNo(clerk.idNo)}）`);
+		expect(question).toContain('<input type="hidden" name="confirm" value="yes"/>');
+		expect((await staffRow(unit.code, clerk.idNo))?.revokedAt).toBeNull();
+		expect((await request("/batches/new", { session: clerkSession })).status).toBe(200);
+
+		const res = await request("/staff/revoke", { method: "POST", session: managerSession, body: form({ unitCode: unit.code, staffId, confirm: "yes" }, managerSession.csrf) });
 		expect(res.status).toBe(303);
 		expect((await staffRow(unit.code, clerk.idNo))?.revokedAt).not.toBeNull();
+		// The clerk's next request ends the session and says why; their session is gone after it.
+		const status = await request("/batches/whatever-batch-id/status", { session: clerkSession, headers: { Accept: "application/json" } });
+		expect(status.status).toBe(401);
+		const next = await request("/batches/new", { session: clerkSession });
+		expect(next.status).toBe(401);
+		expect(await next.text()).toMatch(new RegExp(`您在「${unit.code} [^」]+」的承辦人授權已由單位管理者於\\d{4}/\\d{1,2}/\\d{1,2} (上午|下午) [\\d:]+註銷，登入狀態已失效。`));
+		expect(next.headers.getSetCookie().join("\n")).toMatch(/__Host-session=;/);
 		expect(await db.select().from(sessions).where(eq(sessions.idNo, clerk.idNo)).all()).toHaveLength(0);
 		expect((await request("/batches/new", { session: clerkSession })).status).toBe(401);
 		const page = await (await request(`/staff?unit=${unit.code}&done=revoked`, { session: managerSession })).text();

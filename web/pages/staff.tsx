@@ -15,9 +15,35 @@ type Props = {
 	values: ClerkFormValues;
 	error?: string;
 	notice?: string;
+	/** 註銷授權's first step: the clerk to confirm revoking. */
+	confirmRevoke?: StaffEntry;
 };
 
-export function StaffPage({ csrfToken, unit, managedUnits, staff, values, error, notice }: Props) {
+/** 註銷授權, second step: whom, in which unit, and what follows; 確定註銷 or 取消. */
+function ConfirmRevoke({ csrfToken, unit, clerk }: { csrfToken: string; unit: { code: string; name: string }; clerk: StaffEntry }) {
+	return (
+		<section class="confirm" id="revoke-confirm" role="alertdialog" aria-labelledby="revoke-confirm-title" aria-describedby="revoke-confirm-text">
+			<h2 id="revoke-confirm-title">確認註銷授權</h2>
+			<p id="revoke-confirm-text">
+				{`確定要註銷 ${clerk.name}（${clerk.maskedId}）在「${unit.code} ${unit.name}」的承辦人授權嗎？註銷後其登入狀態立即失效，該承辦人下次操作時會看到授權已由單位管理者註銷的說明。`}
+			</p>
+			<form method="post" action="/staff/revoke" class="actions">
+				<input type="hidden" name="_csrf" value={csrfToken} />
+				<input type="hidden" name="unitCode" value={unit.code} />
+				<input type="hidden" name="staffId" value={clerk.staffId} />
+				<input type="hidden" name="confirm" value="yes" />
+				<button type="submit" id="revoke-confirm-submit">
+					確定註銷
+				</button>
+				<a class="button" href={`/staff?unit=${unit.code}`}>
+					取消
+				</a>
+			</form>
+		</section>
+	);
+}
+
+export function StaffPage({ csrfToken, unit, managedUnits, staff, values, error, notice, confirmRevoke }: Props) {
 	return (
 		<section id="staff">
 			{managedUnits.length > 1 ? (
@@ -38,6 +64,7 @@ export function StaffPage({ csrfToken, unit, managedUnits, staff, values, error,
 					<p>{error}</p>
 				</div>
 			) : null}
+			{confirmRevoke ? <ConfirmRevoke csrfToken={csrfToken} unit={unit} clerk={confirmRevoke} /> : null}
 			{notice ? (
 				<p class="notice" role="status">
 					{notice}
@@ -54,7 +81,9 @@ export function StaffPage({ csrfToken, unit, managedUnits, staff, values, error,
 						<th>授權時間</th>
 						<th>授權者</th>
 						<th>狀態</th>
-						<th></th>
+						<th>
+							<span class="visually-hidden">操作</span>
+						</th>
 					</tr>
 				</thead>
 				<tbody>

@@ -14,30 +14,42 @@ const TITLE = "授權管理";
 const unitCode = z.string().regex(/^\d{9}$/);
 const listQuery = z.object({ unit: unitCode.optional(), done: z.enum(["authorized", "revoked"]).optional() });
 const authorizeForm = z.object({ unitCode, idNo: z.string().max(20), name: z.string().max(100), email: z.string().max(254) });
-const revokeForm = z.object({ unitCode, staffId: z.string().regex(/^[0-9a-f-]{32,36}$/) });
+// 註銷授權 is two steps: the row's button asks (no `confirm`), the confirmation's 確定註銷 revokes.
+const revokeForm = z.object({ unitCode, staffId: z.string().regex(/^[0-9a-f-]{32,36}$/), confirm: z.literal("yes").optional() });
 
-const NOTICES = { authorized: "已授權承辦人。", revoked: "已註銷承辦人授權，其登入狀態已失效。" } as const;
+const NOTICES = { authorized: "已授權承辦人。", revoked: "已註銷承辦人授權，其登入狀態已失效；該承辦人下次操作時會看到授權已由單位管理者註銷的說明。" } as const;
 const EMPTY: ClerkFormValues = { idNo: "", name: "", email: "" };
 
 function managedUnits(person: SignedInPerson) {
 	return person.units.filter((u) => u.role === "manager");
 }
 
-async function renderStaff(c: Context<AppEnv>, person: SignedInPerson, code: string, extra: { values?: ClerkFormValues; error?: string; notice?: string } = {}) {
+type Extra = { values?: ClerkFormValues; error?: string; notice?: string; confirmRevoke?: string };
+
+async function renderStaff(c: Context<AppEnv>, person: SignedInPerson, code: string, extra: Extra = {}) {
 	const unit = managedUnit(person, code);
+	const staff = await listUnitStaff(c.var.db, unit.code);
+	const confirming = extra.confirmRevoke === undefined ? undefined : staff.find((s) => s.staffId === extra.confirmRevoke && s.role === "clerk" && s.revokedAt === null);
+	if (extra.confirmRevoke !== undefined && !confirming) {
+		c.status(422);
+		extra = { ...extra, error: NO_SUCH_CLERK };
+	}
 	return c.render(
 		<StaffPage
 			csrfToken={person.csrfToken}
 			unit={unit}
 			managedUnits={managedUnits(person)}
-			staff={await listUnitStaff(c.var.db, unit.code)}
+			staff={staff}
 			values={extra.values ?? EMPTY}
 			error={extra.error}
 			notice={extra.notice}
+			confirmRevoke={confirming}
 		/>,
 		{ title: TITLE },
 	);
 }
+
+const NO_SUCH_CLERK = "查無此承辦人，或已註銷授權。";
 
 export const staffRoutes = new Hono<AppEnv>()
 	.get("/", validate("query", listQuery), async (c) => {
@@ -60,6 +72,8 @@ export const staffRoutes = new Hono<AppEnv>()
 	.post("/revoke", validate("form", revokeForm), async (c) => {
 		const person = requirePerson(c.var.person);
 		const form = c.req.valid("form");
+		// First the question: whom, in which unit, and what follows (issue 15: not revoked at one click).
+		if (form.confirm !== "yes") return renderStaff(c, person, form.unitCode, { confirmRevoke: form.staffId });
 		const result = await revokeClerk(c.var.db, person, form.unitCode, form.staffId);
 		if (!result.ok) {
 			c.status(422);

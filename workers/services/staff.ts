@@ -1,12 +1,13 @@
 // 授權管理 (SPEC §1): a unit's manager authorizes clerks (承辦人) by ID number, name and e-mail, and
 // revokes them. Only an active manager of that very unit may do either; every change is audited.
 //
-// Revoking ends all of the clerk's sessions at once, whatever other units they act for: unit access is
-// recomputed from unit_staff on every request anyway (sessions.ts), so the revoked unit is gone from a
-// surviving session too, but a clean sign-out leaves no doubt about what the clerk could still see. It
-// also ends the bindings of their 自然人憑證 (certificate-bindings.ts).
+// Revoking ends all of the clerk's sessions at once, whatever other units they act for: a session finds
+// the revocation at its very next request (sessions.ts openSession reads the person's authorizations on
+// every request), ends there, and tells the clerk why — a manager revoked their authorization in which
+// unit, and when — instead of leaving them at a bare 請先登入. It also ends the bindings of their
+// 自然人憑證 (certificate-bindings.ts).
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { people, sessions, unitStaff } from "../../schema/d1.ts";
+import { people, unitStaff } from "../../schema/d1.ts";
 import { normalizeEmail } from "../domain/email.ts";
 import { maskIdNo } from "../domain/mask.ts";
 import { isValidIdNo } from "../domain/national-id.ts";
@@ -113,7 +114,6 @@ export async function revokeClerk(db: Db, manager: SignedInPerson, unitCode: str
 		.get();
 	if (!revoked) return { ok: false, message: "查無此承辦人，或已註銷授權。" };
 	const { idNo } = revoked;
-	await db.delete(sessions).where(eq(sessions.idNo, idNo));
 	await audit(db, { actor: maskIdNo(manager.idNo), unitCode: unit.code, action: "staff.revoke", target: maskIdNo(idNo), detail: manager.method }, now);
 	// Their 自然人憑證 sign in no one any more: binding it again takes their own card (issue 14.1).
 	await revokeBindingsOf(db, idNo, now);

@@ -62,6 +62,12 @@
 		let delay = IMPORT_POLL_MS;
 		try {
 			const res = await fetch("/batches/" + encodeURIComponent(id) + "/status", { headers: { Accept: "application/json" } });
+			if (res.status === 401) {
+				// Signed out meanwhile (a time-out, or the clerk's authorization revoked): the page, loaded
+				// again, says why.
+				window.location.reload();
+				return;
+			}
 			if (res.ok) {
 				const s = await res.json();
 				if (!render(s)) return;
