@@ -194,6 +194,17 @@ export const mailOutbox = sqliteTable(
 	(t) => [uniqueIndex("mail_outbox_key").on(t.idempotencyKey), index("mail_outbox_status").on(t.status, t.createdAt)],
 );
 
+/**
+ * The team's pace at the mail provider (workers/mail/pacer.ts): one row per provider, shared by every
+ * sender, so that all batches' objects together stay within the provider's rate limit.
+ */
+export const mailPacer = sqliteTable("mail_pacer", {
+	provider: text("provider").primaryKey(), // "resend"
+	nextAt: integer("next_at").notNull(), // the next free request slot (epoch ms)
+	pausedUntil: integer("paused_until").notNull().default(0), // no request before (a 429's retry-after, a used-up quota)
+	pauseReason: text("pause_reason"), // the provider's error name: rate_limit_exceeded, daily_quota_exceeded, …
+});
+
 /** Audit trail (SPEC §10): who uploaded, viewed a log, authorized a clerk, signed in or failed to. */
 export const auditLog = sqliteTable(
 	"audit_log",

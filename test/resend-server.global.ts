@@ -1,16 +1,24 @@
 // A local stand-in for the Resend API, started once per `vitest run` (globalSetup runs in Node, the
 // tests in workerd; the URL reaches them through provide/inject). It checks requests against
 // Resend's documented shape and answers like Resend:
+// - A User-Agent on every request (https://resend.com/docs/api-reference/introduction: "Requests
+//   without this header will be rejected with a 403"; Cloudflare's plain-text "error code: 1010").
 // - POST /emails and POST /emails/batch (https://resend.com/docs/api-reference/emails/send-email,
 //   https://resend.com/docs/api-reference/emails/send-batch-emails): Bearer key, JSON body, at most
 //   50 recipients, base64 attachments (not on the batch endpoint), at most 100 emails per batch.
+// - `x-batch-validation: permissive` (https://resend.com/docs/dashboard/emails/batch-validation-modes):
+//   the valid emails of a batch are sent, the invalid ones listed in `errors: [{ index, message }]`;
+//   strict (the default) refuses the whole batch for one invalid email.
 // - Idempotency-Key (https://resend.com/docs/dashboard/emails/idempotency-keys): the same key with
 //   the same body answers the first response and sends nothing new; another body → 409
 //   invalid_idempotent_request; a key of more than 256 characters → 400 invalid_idempotency_key.
 // - Errors as JSON { statusCode, name, message } (https://resend.com/docs/api-reference/errors).
-// Test hooks: POST /__script { idempotencyKey, statuses: [429, 500, …] } makes the next requests with
-// that key fail with those statuses, in order; GET /__requests lists every request received and
-// every email actually "sent"; any path under /__hangup/ drops the connection without an answer.
+// - 429s as https://resend.com/docs/api-reference/errors lists them: rate_limit_exceeded (with
+//   `retry-after: 1`), daily_quota_exceeded, monthly_quota_exceeded.
+// Test hooks: POST /__script { idempotencyKey, statuses: [429, "daily_quota_exceeded", 500, …] } makes
+// the next requests with that key fail with those answers, in order; GET /__requests lists every
+// request received (with when, in epoch ms) and every email actually "sent"; any path under
+// /__hangup/ drops the connection without an answer.
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -32,6 +40,9 @@ const MAX_KEY_LENGTH = 256;
 export type FakeResendRequest = {
 	method: string;
 	path: string;
+	receivedAt: number;
+	userAgent: string | null;
+	batchValidation: string | null;
 	authorization: string | null;
 	contentType: string | null;
 	idempotencyKey: string | null;
@@ -43,6 +54,7 @@ export type FakeResendRequest = {
 export type FakeResendEmail = { id: string; idempotencyKey: string | null; email: Record<string, unknown> };
 
 type Answer = { status: number; body: unknown; headers?: Record<string, string> };
+type Scripted = number | "daily_quota_exceeded" | "monthly_quota_exceeded";
 
 class Rejection extends Error {
 	constructor(
@@ -57,13 +69,13 @@ class Rejection extends Error {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
 	const requests: FakeResendRequest[] = [];
 	const emails: FakeResendEmail[] = [];
-	const scripted = new Map<string, number[]>();
+	const scripted = new Map<string, Scripted[]>();
 	const remembered = new Map<string, { fingerprint: string; answer: Answer }>();
 
-	function sendApi(path: string, key: string | null, raw: string): Answer {
+	function sendApi(path: string, key: string | null, raw: string, permissive: boolean): Answer {
 		const script = key === null ? undefined : scripted.get(key);
-		const scriptedStatus = script?.shift();
-		if (scriptedStatus !== undefined) return failure(scriptedStatus);
+		const scriptedAnswer = script?.shift();
+		if (scriptedAnswer !== undefined) return failure(scriptedAnswer);
 
 		let body: unknown;
 		try {
@@ -77,7 +89,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 			if (seen && seen.fingerprint === fingerprint) return seen.answer;
 			if (seen) throw new Rejection(409, "invalid_idempotent_request", "This idempotency key was used with a different request.");
 		}
-		const answer = path === "/emails" ? sendOne(body, key) : sendMany(body, key);
+		const answer = path === "/emails" ? sendOne(body, key) : sendMany(body, key, permissive);
 		if (key !== null) remembered.set(key, { fingerprint, answer });
 		return answer;
 	}
@@ -89,17 +101,32 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		return { status: 200, body: { id } };
 	}
 
-	function sendMany(body: unknown, key: string | null): Answer {
+	function sendMany(body: unknown, key: string | null, permissive: boolean): Answer {
 		if (!Array.isArray(body) || body.length === 0 || body.length > MAX_BATCH) {
 			throw new Rejection(422, "validation_error", `A batch is an array of 1 to ${MAX_BATCH} emails.`);
 		}
-		const checked = body.map((b) => checkEmail(b, { attachmentsAllowed: false }));
-		const data = checked.map((email) => {
-			const id = randomUUID();
-			emails.push({ id, idempotencyKey: key, email });
-			return { id };
+		if (!permissive) {
+			// Strict: one invalid email refuses the whole batch, nothing is sent.
+			const checked = body.map((b) => checkEmail(b, { attachmentsAllowed: false }));
+			return { status: 200, body: { data: checked.map((email) => send(email, key)) } };
+		}
+		const data: { id: string }[] = [];
+		const errors: { index: number; message: string }[] = [];
+		body.forEach((b, index) => {
+			try {
+				data.push(send(checkEmail(b, { attachmentsAllowed: false }), key));
+			} catch (err) {
+				if (!(err instanceof Rejection)) throw err;
+				errors.push({ index, message: err.message });
+			}
 		});
-		return { status: 200, body: { data } };
+		return { status: 200, body: { data, errors } };
+	}
+
+	function send(email: Record<string, unknown>, key: string | null): { id: string } {
+		const id = randomUUID();
+		emails.push({ id, idempotencyKey: key, email });
+		return { id };
 	}
 
 	const server = createServer((req, res) => {
@@ -118,9 +145,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 			return reply(res, { status: 204, body: null });
 		}
 
+		const receivedAt = Date.now();
 		const key = header(req, "idempotency-key");
+		const batchValidation = header(req, "x-batch-validation");
 		let answer: Answer;
 		try {
+			if (!header(req, "user-agent")) throw new Blocked();
 			if (req.method !== "POST" || (path !== "/emails" && path !== "/emails/batch")) {
 				throw new Rejection(404, "not_found", "The requested endpoint does not exist.");
 			}
@@ -133,10 +163,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
 			if (key !== null && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
 				throw new Rejection(400, "invalid_idempotency_key", "The key must be between 1-256 chars.");
 			}
-			answer = sendApi(path, key, raw);
+			if (batchValidation !== null && batchValidation !== "strict" && batchValidation !== "permissive") {
+				throw new Rejection(422, "validation_error", "x-batch-validation must be strict or permissive.");
+			}
+			answer = sendApi(path, key, raw, batchValidation === "permissive");
 		} catch (err) {
-			if (!(err instanceof Rejection)) throw err;
-			answer = { status: err.status, body: { statusCode: err.status, name: err.errorName, message: err.message } };
+			if (err instanceof Blocked) answer = { status: 403, body: "error code: 1010", headers: { "content-type": "text/plain" } };
+			else if (err instanceof Rejection) answer = { status: err.status, body: { statusCode: err.status, name: err.errorName, message: err.message } };
+			else throw err;
 		}
 		let body: unknown = null;
 		try {
@@ -147,6 +181,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 		requests.push({
 			method: req.method ?? "",
 			path,
+			receivedAt,
+			userAgent: header(req, "user-agent"),
+			batchValidation,
 			authorization: header(req, "authorization"),
 			contentType: header(req, "content-type"),
 			idempotencyKey: key,
@@ -163,7 +200,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
 	return () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
 }
 
-function failure(status: number, message = "An unexpected error occurred."): Answer {
+/** Cloudflare's block in front of Resend (error 1010: no User-Agent), answered before the API sees the request. */
+class Blocked extends Error {}
+
+function failure(scripted: Scripted, message = "An unexpected error occurred."): Answer {
+	if (scripted === "daily_quota_exceeded" || scripted === "monthly_quota_exceeded") {
+		const period = scripted === "daily_quota_exceeded" ? "daily" : "monthly";
+		return { status: 429, body: { statusCode: 429, name: scripted, message: `You have reached your ${period} email sending quota.` } };
+	}
+	const status = scripted;
 	if (status === 429) {
 		return {
 			status,
@@ -177,7 +222,10 @@ function failure(status: number, message = "An unexpected error occurred."): Ans
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 const NAMED_ADDRESS = /^[^<>]*<([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)>$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const scriptBody = z.object({ idempotencyKey: z.string(), statuses: z.array(z.number().int()) });
+const scriptBody = z.object({
+	idempotencyKey: z.string(),
+	statuses: z.array(z.union([z.number().int(), z.enum(["daily_quota_exceeded", "monthly_quota_exceeded"])])),
+});
 const EMAIL_FIELDS = new Set(["from", "to", "subject", "text", "html", "cc", "bcc", "reply_to", "headers", "attachments", "tags"]);
 
 function isAddress(value: unknown): boolean {
@@ -237,5 +285,5 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function reply(res: ServerResponse, answer: Answer): void {
 	res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
-	res.end(answer.body === null ? undefined : JSON.stringify(answer.body));
+	res.end(answer.body === null ? undefined : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body));
 }

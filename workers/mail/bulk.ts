@@ -3,8 +3,8 @@
 // retried call never sends a key twice, and what gets delivered is what the first call stored.
 // Rows move as one JSON parameter (json_each) instead of four statements per mail.
 // - outbox transport: storing is delivering, so one UPDATE marks the lot sent (no pacing needed);
-// - Resend: Send Batch Emails (≤ RESEND_BATCH_LIMIT per request), paced to RESEND_RATE_PER_SECOND;
-//   when Resend refuses a whole batch for good (one bad address fails all), its mails go one by one;
+// - Resend: Send Batch Emails (≤ RESEND_BATCH_LIMIT per request, validated permissively: a bad address
+//   fails alone), each request at the team's pace (pacer.ts, shared by every sender);
 // - any other transport (tests): sendMail per message.
 import type { Db } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
@@ -19,7 +19,7 @@ import {
 	type OutgoingMail,
 	type SendOptions,
 } from "./port.ts";
-import { paceDelayMs, RESEND_BATCH_LIMIT, ResendTransport, resendRatePerSecond } from "./resend.ts";
+import { RESEND_BATCH_LIMIT, ResendTransport } from "./resend.ts";
 
 /**
  * Mails per INSERT: the rows travel as one bound JSON value, which D1 caps at 2,000,000 bytes. A
@@ -29,10 +29,7 @@ import { paceDelayMs, RESEND_BATCH_LIMIT, ResendTransport, resendRatePerSecond }
 export const MAIL_INSERT_CHUNK = 200;
 const MAX_ERROR_LENGTH = 1000;
 
-export type BulkSendOptions = SendOptions & {
-	/** How to wait between paced provider requests; tests pass a fake. */
-	sleep?: (ms: number) => Promise<void>;
-};
+export type BulkSendOptions = SendOptions;
 
 type StoredState = { id: string; idempotency_key: string; status: MailStatus; attempts: number };
 type StoredRow = StoredState & { to: string; subject: string; text: string; html: string | null };
@@ -99,7 +96,7 @@ export async function sendMailBatch(
 		.bind(JSON.stringify(waiting.map((r) => r.id)))
 		.all<StoredRow>();
 	if (transport instanceof ResendTransport) {
-		await resendInBatches(env, d1, transport, queued, statuses, options.sleep ?? sleep);
+		await resendInBatches(d1, transport, queued, statuses);
 		return statuses;
 	}
 	for (const row of queued) {
@@ -110,47 +107,39 @@ export async function sendMailBatch(
 }
 
 /**
- * Resend's batch endpoint, one request per RESEND_BATCH_LIMIT mails, evenly spaced at the team rate.
- * Each request's idempotency key names its exact set of messages, so a replay of the same set
- * answers the first response instead of sending again.
+ * Resend's batch endpoint, one request per RESEND_BATCH_LIMIT mails, each at the team's pace (the
+ * transport waits for its slot). Each request's idempotency key names its exact set of messages, so a
+ * replay of the same set answers the first response instead of sending again.
  */
 async function resendInBatches(
-	env: Env,
 	d1: D1Database,
 	transport: ResendTransport,
 	queued: readonly StoredRow[],
 	statuses: Map<string, MailStatus>,
-	wait: (ms: number) => Promise<void>,
 ): Promise<void> {
-	const rate = resendRatePerSecond(env);
-	const started = Date.now();
-	let requests = 0;
-	const paced = async () => {
-		await wait(paceDelayMs(requests, Date.now() - started, rate));
-		requests += 1;
-	};
 	for (const group of chunk(queued, RESEND_BATCH_LIMIT)) {
 		const claimed = await claim(d1, group);
 		if (claimed.length === 0) continue;
-		await paced();
 		try {
 			const key = `mail-batch:${await sha256Hex(claimed.map((r) => r.idempotency_key).join("\n"))}`;
-			const { providerIds } = await transport.sendBatch(claimed.map(storedMail), key);
-			await markSent(d1, claimed.map((r, i) => [r.id, providerIds[i] ?? ""]));
-			for (const r of claimed) statuses.set(r.idempotency_key, "sent");
-		} catch (err) {
-			if (err instanceof MailDeliveryError && !err.retryable) {
-				// The whole batch was refused for good (one invalid address does that): one by one,
-				// so only the bad message fails.
-				for (const row of claimed) {
-					await paced();
-					statuses.set(row.idempotency_key, await deliverOne(d1, transport, row));
+			const { outcomes } = await transport.sendBatch(claimed.map(storedMail), key);
+			const sent: [string, string][] = [];
+			for (const [i, r] of claimed.entries()) {
+				const outcome = outcomes[i];
+				if (outcome && "id" in outcome) {
+					sent.push([r.id, outcome.id]);
+					statuses.set(r.idempotency_key, "sent");
+				} else {
+					// Refused by Resend's validation (permissive mode): this mail fails alone, for good.
+					const error = new MailDeliveryError(outcome?.error ?? "Resend refused this email", { retryable: false, status: 422 });
+					statuses.set(r.idempotency_key, await recordFailure(d1, r, error));
 				}
-				continue;
 			}
+			if (sent.length > 0) await markSent(d1, sent);
+		} catch (err) {
 			for (const r of claimed) statuses.set(r.idempotency_key, await recordFailure(d1, r, err));
-			// Rate-limited or down: leave the rest queued for the next call rather than hammer it.
-			return;
+			// Rate-limited, out of quota or down: leave the rest queued for the next call rather than hammer it.
+			if (!(err instanceof MailDeliveryError) || err.retryable) return;
 		}
 	}
 }
@@ -180,21 +169,21 @@ async function markSent(d1: D1Database, sent: [id: string, providerId: string][]
 		.run();
 }
 
-async function deliverOne(d1: D1Database, transport: ResendTransport, row: StoredRow): Promise<MailStatus> {
-	try {
-		const { providerId } = await transport.deliver(storedMail(row), []);
-		await markSent(d1, [[row.id, providerId]]);
-		return "sent";
-	} catch (err) {
-		return recordFailure(d1, row, err);
-	}
-}
-
-/** A retryable failure keeps the (claimed) row queued until its attempts run out; any other is final. */
+/**
+ * A retryable failure keeps the (claimed) row queued until its attempts run out; a deferred one (a
+ * used-up quota, no slot at the team's pace) keeps it queued and gives the attempt back; any other is final.
+ */
 async function recordFailure(d1: D1Database, row: StoredRow, err: unknown): Promise<MailStatus> {
+	const text = err instanceof Error ? err.message : String(err);
+	if (err instanceof MailDeliveryError && err.deferred) {
+		await d1
+			.prepare(`UPDATE mail_outbox SET attempts = ?2, error = ?3 WHERE id = ?1 AND status = 'queued' AND attempts = ?2 + 1`)
+			.bind(row.id, row.attempts - 1, text.slice(0, MAX_ERROR_LENGTH))
+			.run();
+		return "queued";
+	}
 	const retryable = err instanceof MailDeliveryError ? err.retryable : true;
 	const status: MailStatus = retryable && row.attempts < MAX_DELIVERY_ATTEMPTS ? "queued" : "failed";
-	const text = err instanceof Error ? err.message : String(err);
 	await d1
 		.prepare(`UPDATE mail_outbox SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'queued'`)
 		.bind(row.id, status, text.slice(0, MAX_ERROR_LENGTH))
@@ -213,8 +202,4 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 	const out: T[][] = [];
 	for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
 	return out;
-}
-
-function sleep(ms: number): Promise<void> {
-	return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }

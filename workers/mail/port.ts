@@ -9,7 +9,7 @@ import type { Db } from "../env.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { checkAttachment, parseAttachmentRefs, resolveAttachment } from "./attachments.ts";
 import { MailDeliveryError } from "./errors.ts";
-import { ResendTransport } from "./resend.ts";
+import { resendPacer, ResendTransport } from "./resend.ts";
 
 export { MailDeliveryError } from "./errors.ts";
 
@@ -83,6 +83,15 @@ export function transportFor(env: Env): MailTransport {
 	}
 }
 
+/**
+ * Until when the configured transport takes no mail at all (a 429's retry-after, a used-up quota, shared
+ * by every sender); 0 when it is not paused. For callers that schedule their next try.
+ */
+export async function mailPausedUntil(env: Env): Promise<number> {
+	if ((env.MAIL_TRANSPORT || "outbox") !== "resend") return 0;
+	return (await resendPacer(env).state()).pausedUntil;
+}
+
 export type SendOptions = {
 	/** Defaults to resolveAttachment on the same database; tests inject their own. */
 	resolve?: AttachmentResolver;
@@ -128,12 +137,13 @@ export async function sendMail(
 	if (!row) throw new Error("mail_outbox row vanished right after its insert");
 	if (row.status !== "queued") return { id: row.id, status: row.status };
 	const resolve = options.resolve ?? ((ref: AttachmentRef) => resolveAttachment(db, ref));
-	return { id: row.id, status: await deliverRow(db, row, transport, resolve) };
+	return { id: row.id, status: (await deliverRow(db, row, transport, resolve)).status };
 }
 
 /**
  * Retries messages left queued by retryable failures, oldest first, at most `limit` of them (for the
- * scheduled job). Callers that send many pace themselves with paceDelayMs (resend.ts).
+ * scheduled job). Stops at the first deferral (a used-up quota, no slot at the team's pace): the rest
+ * would only be deferred too.
  */
 export async function deliverQueued(
 	env: Env,
@@ -150,7 +160,11 @@ export async function deliverQueued(
 		.limit(options.limit ?? 50)
 		.all();
 	const results: { id: string; status: MailStatus }[] = [];
-	for (const row of rows) results.push({ id: row.id, status: await deliverRow(db, row, transport, resolve) });
+	for (const row of rows) {
+		const { status, deferred } = await deliverRow(db, row, transport, resolve);
+		results.push({ id: row.id, status });
+		if (deferred) break;
+	}
 	return results;
 }
 
@@ -161,7 +175,7 @@ async function deliverRow(
 	row: OutboxRow,
 	transport: MailTransport,
 	resolve: AttachmentResolver,
-): Promise<MailStatus> {
+): Promise<{ status: MailStatus; deferred: boolean }> {
 	// Claim this attempt: of two calls racing on one queued row only one moves `attempts` on and
 	// delivers. (A call that claimed and then died leaves the row queued for the next retry; the
 	// provider's idempotency key makes that retry answer with the first email, not a second one.)
@@ -172,7 +186,7 @@ async function deliverRow(
 		.where(and(eq(mailOutbox.id, row.id), eq(mailOutbox.status, "queued"), eq(mailOutbox.attempts, row.attempts)))
 		.returning({ id: mailOutbox.id })
 		.get();
-	if (!claimed) return "queued";
+	if (!claimed) return { status: "queued", deferred: false };
 
 	const stillQueued = and(eq(mailOutbox.id, row.id), eq(mailOutbox.status, "queued"));
 	const mail = storedMail(row);
@@ -186,18 +200,26 @@ async function deliverRow(
 			.update(mailOutbox)
 			.set({ status: "sent", providerId, error: null, sentAt: Date.now() })
 			.where(stillQueued);
-		return "sent";
+		return { status: "sent", deferred: false };
 	} catch (err) {
+		const text = err instanceof Error ? err.message : String(err);
+		if (err instanceof MailDeliveryError && err.deferred) {
+			// Not the message's fault (a used-up quota, no slot at the team's pace): it gives the try back.
+			await db
+				.update(mailOutbox)
+				.set({ attempts: row.attempts, error: text.slice(0, MAX_ERROR_LENGTH) })
+				.where(and(stillQueued, eq(mailOutbox.attempts, attempt)));
+			return { status: "queued", deferred: true };
+		}
 		const retryable = err instanceof MailDeliveryError ? err.retryable : true;
 		const status: MailStatus = retryable && attempt < MAX_DELIVERY_ATTEMPTS ? "queued" : "failed";
-		const text = err instanceof Error ? err.message : String(err);
 		await db
 			.update(mailOutbox)
 			.set({ status, error: text.slice(0, MAX_ERROR_LENGTH) })
 			.where(stillQueued);
 		// The outbox id only: addresses and provider text stay in D1.
 		console.error(JSON.stringify({ mail: row.id, attempt, status, retryable }));
-		return status;
+		return { status, deferred: false };
 	}
 }
 
