@@ -24,7 +24,7 @@ import { batches } from "../schema/d1.ts";
 import { BATCH_UPLOAD_MIGRATIONS } from "../schema/durable/batch-upload.ts";
 import { calendarDateToIso, taipeiToday } from "../workers/domain/roc-date.ts";
 import { FILE_REASONS, INTERNAL_FAILURE, type FileReasonCode } from "../workers/domain/reasons.ts";
-import { sendMail } from "../workers/mail/port.ts";
+import { mailPausedUntil, sendMail } from "../workers/mail/port.ts";
 import { clerkFailureMail, clerkResultMail } from "../workers/services/batch-mail.ts";
 import { countResults, registerChunk } from "../workers/services/batch-sql.ts";
 import { newTicketKey, openWindowsWave, waveSize } from "../workers/services/verification.ts";
@@ -47,9 +47,11 @@ const ALARM_BUDGET_MS = 1000;
 const MAX_ALARM_RETRIES = 5;
 /**
  * verify runs after 入檔完畢, so its failures never turn the batch into 入檔失敗: past the retries (or
- * when the mail provider takes nothing), the step waits this long and tries again.
+ * when the mail provider takes nothing), the step waits this long and tries again. notify waits as long
+ * for a clerk's mail the provider did not take yet. Either waits longer while the provider pauses every
+ * sender (a 429's retry-after, a used-up daily or monthly quota): a quota never fails a batch.
  */
-const VERIFY_BACKOFF_MS = 60_000;
+const MAIL_BACKOFF_MS = 60_000;
 
 export type StartBatch = {
 	batchId: string;
@@ -116,12 +118,12 @@ export class BatchUpload extends DurableObject<Env> {
 		if (!state || state.step === "done" || state.step === "failed") return;
 		if ((info?.retryCount ?? 0) > MAX_ALARM_RETRIES) {
 			if (state.step === "verify") {
-				await this.ctx.storage.setAlarm(Date.now() + VERIFY_BACKOFF_MS);
+				await this.ctx.storage.setAlarm(Date.now() + MAIL_BACKOFF_MS);
 				return;
 			}
 			if (state.step === "notify" && state.failure_code !== null) {
 				// The failure mail would not go out: the batch ends anyway; the mail stays queued in the
-				// outbox, which the daily job delivers (deliverQueued).
+				// outbox, which the Cron Trigger retries (deliverQueued).
 				this.#sql.exec("UPDATE state SET step = 'failed'");
 				return;
 			}
@@ -135,32 +137,37 @@ export class BatchUpload extends DurableObject<Env> {
 				// One wave per invocation: an invocation that touches more than ~6,600 Durable Objects fails
 				// locally (one SQLite file each), and a wave already opens up to WINDOW_WAVE of them.
 				const progressed = await this.#verify(s);
-				next = progressed ? Date.now() : Date.now() + VERIFY_BACKOFF_MS;
+				next = progressed ? Date.now() : await this.#mailRetryAt();
 				s = this.#state();
 				break;
 			}
-			await this.#advance(s);
+			const waiting = await this.#advance(s);
 			s = this.#state();
+			if (waiting) {
+				next = await this.#mailRetryAt();
+				break;
+			}
 			next = Date.now();
 		}
 		if (s && s.step !== "done" && s.step !== "failed") await this.ctx.storage.setAlarm(next);
 	}
 
-	/** Run one bounded unit of work of the current step. */
-	async #advance(s: State): Promise<void> {
+	/** Run one bounded unit of work of the current step. Answers true when it is waiting for the mail provider. */
+	async #advance(s: State): Promise<boolean> {
 		switch (s.step) {
 			case "parse":
-				return this.#parse(s);
+				await this.#parse(s);
+				return false;
 			case "register":
-				return this.#register(s);
+				await this.#register(s);
+				return false;
 			case "notify":
 				return this.#notify(s);
 			case "verify":
-				await this.#verify(s);
-				return;
+				return !(await this.#verify(s));
 			case "done":
 			case "failed":
-				return;
+				return false;
 			default:
 				return assertNever(s.step);
 		}
@@ -213,8 +220,11 @@ export class BatchUpload extends DurableObject<Env> {
 		this.ctx.storage.transactionSync(() => this.#nextChunk(s, "notify"));
 	}
 
-	/** The batch's end for the clerk: exact counts, 入檔完畢 and the result mail (once); or 入檔失敗's mail. */
-	async #notify(s: State): Promise<void> {
+	/**
+	 * The batch's end for the clerk: exact counts, 入檔完畢 and the result mail (once); or 入檔失敗's mail.
+	 * Answers true while the provider has not taken the mail yet (the step is then retried later).
+	 */
+	async #notify(s: State): Promise<boolean> {
 		if (s.failure_code !== null) return this.#notifyFailure(s);
 		// Fix the end time once, so the log and its file name are the same on every replay; it is in
 		// D1 before the mail renders the log attachment.
@@ -230,9 +240,10 @@ export class BatchUpload extends DurableObject<Env> {
 			.get();
 		if (batch) {
 			const mail = await sendMail(this.env, db, await clerkResultMail(db, batch, counts, this.env.APP_ORIGIN));
-			// A provider hiccup leaves the mail queued: throw so the alarm retries with back-off,
-			// rather than call the batch done before its clerk was told.
-			if (mail.status === "queued") throw new Error("clerk result mail is still queued; retrying");
+			// A provider hiccup or a used-up quota leaves the mail queued: try again later rather than
+			// call the batch done before its clerk was told. Retryable failures run out after
+			// MAX_DELIVERY_ATTEMPTS (the mail is then failed and the batch ends); a quota does not.
+			if (mail.status === "queued") return true;
 			await db.update(batches).set({ status: "done" }).where(eq(batches.id, s.batch_id));
 		}
 		this.ctx.storage.transactionSync(() => {
@@ -240,6 +251,12 @@ export class BatchUpload extends DurableObject<Env> {
 			// The ticket key is drawn once: a replayed notify keeps it, so tickets already mailed stay derivable.
 			this.#sql.exec("UPDATE state SET step = 'verify', cursor = 0, ticket_key = coalesce(ticket_key, ?)", newTicketKey());
 		});
+		return false;
+	}
+
+	/** When to try the mail provider again: after the back-off, and not before a pause of every sender ends. */
+	async #mailRetryAt(): Promise<number> {
+		return Math.max(Date.now() + MAIL_BACKOFF_MS, await mailPausedUntil(this.env));
 	}
 
 	/**
@@ -284,15 +301,19 @@ export class BatchUpload extends DurableObject<Env> {
 		});
 	}
 
-	/** The clerk's 入檔失敗 mail (once: the same key as the result mail), then the object is through. */
-	async #notifyFailure(s: State): Promise<void> {
+	/**
+	 * The clerk's 入檔失敗 mail (once: the same key as the result mail), then the object is through. The
+	 * batch is already 入檔失敗 in D1; while the provider has not taken the mail, answers true (retried later).
+	 */
+	async #notifyFailure(s: State): Promise<boolean> {
 		const db = this.#db();
 		const batch = await db.select().from(batches).where(eq(batches.id, s.batch_id)).get();
 		if (batch) {
 			const mail = await sendMail(this.env, db, await clerkFailureMail(db, batch));
-			if (mail.status === "queued") throw new Error("clerk failure mail is still queued; retrying");
+			if (mail.status === "queued") return true;
 		}
 		this.#sql.exec("UPDATE state SET step = 'failed'");
+		return false;
 	}
 
 	#nextChunk(s: State, nextStep: Step): void {

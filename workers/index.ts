@@ -2,17 +2,21 @@ import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../schema/d1.ts";
 import { newApp } from "./app.tsx";
 import { deliverQueued } from "./mail/port.ts";
-import { purgeExpired } from "./services/retention.ts";
+import { purgeExpired, RETENTION_CRON } from "./services/retention.ts";
 
 const app = newApp();
 
 export default {
 	fetch: app.fetch,
-	/** Daily: retention (SPEC §10), then another try for mails a provider hiccup left queued. */
-	async scheduled(_controller, env, ctx) {
+	/**
+	 * Daily (RETENTION_CRON): retention (SPEC §10). Every run, the 10-minute one too: another try for
+	 * mails a provider hiccup, the team's pace or a used-up quota left queued — those sent from a request
+	 * (重寄認證信, the completion mail) have no other sender to retry them.
+	 */
+	async scheduled(controller, env, ctx) {
 		ctx.waitUntil(
 			(async () => {
-				await purgeExpired(env.DB);
+				if (controller.cron === RETENTION_CRON) await purgeExpired(env.DB);
 				await deliverQueued(env, drizzle(env.DB, { schema }));
 			})(),
 		);

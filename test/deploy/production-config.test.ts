@@ -146,6 +146,10 @@ describe("production settings", () => {
 		assert.match(problems("cardreg.nhi.gov.tw"), /is not a URL/);
 	});
 
+	it("run retention daily at 03:00 Taipei and retry queued mail every 10 minutes", () => {
+		assert.deepEqual(unstable_readConfig({ config: path.join(ROOT, "wrangler.toml") }).triggers.crons, ["0 19 * * *", "*/10 * * * *"]);
+	});
+
 	it("keep the reader helper on the user's own PC", () => {
 		const problems = productionProblems(real({ READER_URL: "https://reader.nhi.gov.tw" }), { deploying: true });
 		assert.match(problems.join("\n"), /READER_URL .* must be the local reader helper/);

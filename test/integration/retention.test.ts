@@ -2,9 +2,10 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { batchRows, batches } from "../../schema/d1.ts";
+import { batchRows, batches, mailOutbox } from "../../schema/d1.ts";
 import worker from "../../workers/index.ts";
-import { retentionCutoffMs } from "../../workers/services/retention.ts";
+import { MailDeliveryError, sendMail } from "../../workers/mail/port.ts";
+import { RETENTION_CRON, retentionCutoffMs } from "../../workers/services/retention.ts";
 import { makeStaff, makeUnit, testDb } from "../fixtures/index.ts";
 
 const db = testDb();
@@ -49,5 +50,30 @@ describe("retention", () => {
 		expect(await db.select().from(batchRows).where(eq(batchRows.batchId, old)).all()).toHaveLength(0);
 		expect(await db.select().from(batches).where(eq(batches.id, recent)).get()).toBeDefined();
 		expect(await db.select().from(batchRows).where(eq(batchRows.batchId, recent)).all()).toHaveLength(1);
+	});
+
+	it("the 10-minute Cron Trigger sends mail a provider left queued and leaves retention to the daily one", async () => {
+		const unit = await makeUnit(db);
+		const clerk = await makeStaff(db, unit.code, "clerk");
+		const now = Date.now();
+		const old = await batchUploadedAt(unit.code, clerk.idNo, now - 100 * DAY);
+		// A 重寄認證信 mail the provider did not take (a 503): nothing but a Cron Trigger retries it.
+		const key = `resend:retention-test-${crypto.randomUUID()}:2`;
+		const unavailable = {
+			name: "resend" as const,
+			async deliver(): Promise<{ providerId: string }> {
+				throw new MailDeliveryError("Resend 503", { retryable: true, status: 503 });
+			},
+		};
+		const queued = await sendMail(env, db, { idempotencyKey: key, to: ["registrant@example.com.tw"], subject: "健保卡網路服務-註冊成功", text: "…" }, { transport: unavailable });
+		expect(queued.status).toBe("queued");
+
+		const ctx = createExecutionContext();
+		await worker.scheduled(createScheduledController({ cron: "*/10 * * * *", scheduledTime: now }), env, ctx);
+		await waitOnExecutionContext(ctx);
+
+		expect(await db.select({ status: mailOutbox.status }).from(mailOutbox).where(eq(mailOutbox.idempotencyKey, key)).get()).toEqual({ status: "sent" });
+		expect(await db.select().from(batches).where(eq(batches.id, old)).get()).toBeDefined();
+		expect(RETENTION_CRON).toBe("0 19 * * *");
 	});
 });

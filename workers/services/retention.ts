@@ -5,6 +5,8 @@ import { addMonths, taipeiDayStartMs, taipeiToday } from "../domain/roc-date.ts"
 import { SESSION_ABSOLUTE_MS } from "./sessions.ts";
 
 const DAY_MS = 86_400_000;
+/** wrangler.toml's daily Cron Trigger (03:00 Taipei) that runs purgeExpired. */
+export const RETENTION_CRON = "0 19 * * *";
 
 /** Batches uploaded before the first day of the 3-month window are removed. */
 export function retentionCutoffMs(nowMs: number): number {
