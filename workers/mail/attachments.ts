@@ -2,7 +2,7 @@
 // delivers it or the dev mailbox shows it: a 100,000-row batch log is several MB, and a D1 row holds
 // at most 2 MB. The files themselves are rendered by services/batch-results.ts.
 import { eq } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { batches } from "../../schema/d1.ts";
 import type { Db } from "../env.ts";
 import { batchLogFile, hasResultFiles, resultCsvFile } from "../services/batch-results.ts";
@@ -17,7 +17,7 @@ const CONTENT_TYPES = {
 	"batch-result-csv": "text/csv; charset=utf-8",
 } as const satisfies Record<AttachmentRef["kind"], string>;
 
-const attachmentRefs = z.array(z.object({ kind: z.enum(ATTACHMENT_KINDS), batchId: z.string().min(1) }));
+const attachmentRefs = z.array(z.object({ kind: z.enum(ATTACHMENT_KINDS), batchId: z.string().check(z.minLength(1)) }));
 
 /** mail_outbox.attachments (a JSON array) back into references. */
 export function parseAttachmentRefs(json: string): AttachmentRef[] {

@@ -26,7 +26,7 @@
 // "no answer" and comes from the body otherwise, so telling a retryable 429 / 5xx / network failure from
 // a quota or a permanent 4xx would mean re-deriving it from its error objects; and it bundles inbound-mail
 // and webhook code (postal-mime, standardwebhooks) this Worker never uses. Two POSTs are simpler to own.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { MailDeliveryError } from "./errors.ts";
 import { MailPacer, QUOTA_RECHECK_MS } from "./pacer.ts";
 import type { MailTransport, OutgoingMail, ResolvedAttachment } from "./port.ts";
@@ -49,12 +49,12 @@ type ResendEnv = Pick<Env, "DB" | "MAIL_FROM" | "RESEND_BASE_URL" | "RESEND_API_
 /** One email of a batch: created (its id) or refused by Resend's validation (its message; permanent). */
 export type BatchOutcome = { id: string } | { error: string };
 
-const sentAnswer = z.object({ id: z.string().min(1) });
+const sentAnswer = z.object({ id: z.string().check(z.minLength(1)) });
 const batchAnswer = z.object({
 	data: z.array(sentAnswer),
-	errors: z.array(z.object({ index: z.number().int().nonnegative(), message: z.string() })).optional(),
+	errors: z.optional(z.array(z.object({ index: z.int().check(z.nonnegative()), message: z.string() }))),
 });
-const errorAnswer = z.object({ name: z.string().optional(), message: z.string().optional() });
+const errorAnswer = z.object({ name: z.optional(z.string()), message: z.optional(z.string()) });
 
 export class ResendTransport implements MailTransport {
 	readonly name = "resend" as const;

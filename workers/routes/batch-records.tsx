@@ -3,7 +3,7 @@
 import { zValidator } from "@hono/zod-validator";
 import { Hono, type Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { batches } from "../../schema/d1.ts";
 import { BatchLogPage } from "../../web/pages/batch-log.tsx";
 import { BatchRecordsPage } from "../../web/pages/batch-records.tsx";
@@ -21,15 +21,15 @@ const TITLE = "健保卡註冊申請上傳紀錄查詢";
 
 /** Strings only: a mistyped date comes back as the page with a message, not as a 400. */
 const recordsQuery = z.object({
-	unitCode: z.string().max(20).optional(),
-	from: z.string().max(40).optional(),
-	to: z.string().max(40).optional(),
-	status: z.enum(RECORD_STATUS_FILTERS).optional(),
-	page: z.string().max(10).optional(),
+	unitCode: z.optional(z.string().check(z.maxLength(20))),
+	from: z.optional(z.string().check(z.maxLength(40))),
+	to: z.optional(z.string().check(z.maxLength(40))),
+	status: z.optional(z.enum(RECORD_STATUS_FILTERS)),
+	page: z.optional(z.string().check(z.maxLength(10))),
 });
 
 /** Batch ids are random tokens; anything else cannot be one of them, so it is simply not found. */
-const batchParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{10,40}$/) });
+const batchParam = z.object({ id: z.string().check(z.regex(/^[A-Za-z0-9_-]{10,40}$/)) });
 const validBatchId = zValidator("param", batchParam, (result) => {
 	if (!result.success) throw new AppError("NOT_FOUND");
 });

@@ -1,6 +1,6 @@
 // 健保卡註冊申請整批資料上傳: the form, the upload, the template, and the batch's live progress.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { MAX_FILE_BYTES } from "../domain/csv-rows.ts";
 import { normalizeEmail } from "../domain/email.ts";
 import { BATCH_STATUS_LABELS } from "../domain/batch-status.ts";
@@ -21,12 +21,12 @@ const SCRIPTS = ["batch-upload.js"];
 export const NO_FILE_MESSAGE = "請選擇要上傳的檔案。";
 
 const uploadFields = z.object({
-	unitCode: z.string().regex(/^\d{9}$/),
-	contactName: z.string().trim().max(50),
-	contactEmail: z.string().trim().max(254),
+	unitCode: z.string().check(z.regex(/^\d{9}$/)),
+	contactName: z.string().check(z.trim(), z.maxLength(50)),
+	contactEmail: z.string().check(z.trim(), z.maxLength(254)),
 });
 
-const batchParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{10,40}$/) });
+const batchParam = z.object({ id: z.string().check(z.regex(/^[A-Za-z0-9_-]{10,40}$/)) });
 
 /** The seed's example (說明(一)): header row, then one row per person. */
 const TEMPLATE_CSV = `${BOM}身分證號,電子郵件,行動電話,聯絡電話\r\nA123456789,a123456789@example.com.tw,0912345678,02-12345678#1234\r\n`;

@@ -3,7 +3,7 @@
 // carry the /mailbox prefix themselves (/dev/mailbox.json cannot live under a /mailbox sub-app).
 import { and, count, desc, eq, sql, type SQL } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { mailOutbox } from "../../schema/d1.ts";
 import {
 	findLinks,
@@ -31,16 +31,16 @@ const ATTACHMENT_LABELS = { "batch-log": "入檔記錄", "batch-result-csv": "�
 
 type OutboxRow = typeof mailOutbox.$inferSelect;
 
-const messageParam = z.object({ id: z.string().min(1).max(64) });
+const messageParam = z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)) });
 
 export const devMailboxRoutes = new Hono<AppEnv>()
 	.use(devOnly)
-	.get("/mailbox", validate("query", z.object({ q: z.string().max(SEARCH_MAX_LENGTH).optional() })), async (c) => {
+	.get("/mailbox", validate("query", z.object({ q: z.optional(z.string().check(z.maxLength(SEARCH_MAX_LENGTH))) })), async (c) => {
 		const q = (c.req.valid("query").q ?? "").trim();
 		const [rows, total] = await Promise.all([newest(c.var.db, undefined, q), countMatching(c.var.db, q)]);
 		return c.render(<MailboxList messages={rows.map(entry)} sender={c.env.MAIL_FROM} query={q} total={total} limit={LIST_LIMIT} />, { title: "開發用信箱" });
 	})
-	.get("/mailbox.json", validate("query", z.object({ to: z.string().max(254).optional() })), async (c) => {
+	.get("/mailbox.json", validate("query", z.object({ to: z.optional(z.string().check(z.maxLength(254))) })), async (c) => {
 		const { to } = c.req.valid("query");
 		const rows = await newest(c.var.db, to);
 		const messages = [];
@@ -76,7 +76,7 @@ export const devMailboxRoutes = new Hono<AppEnv>()
 	})
 	.get(
 		"/mailbox/:id/attachments/:n",
-		validate("param", messageParam.extend({ n: z.coerce.number().int().min(0).max(99) })),
+		validate("param", z.extend(messageParam, { n: z.pipe(z.coerce.number(), z.int().check(z.minimum(0), z.maximum(99))) })),
 		async (c) => {
 			const { id, n } = c.req.valid("param");
 			const ref = parseAttachmentRefs((await byId(c.var.db, id)).attachments)[n];

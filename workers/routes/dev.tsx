@@ -3,7 +3,7 @@ import { validate } from "../lib/validate.ts";
 import { and, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { setCookie } from "hono/cookie";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { people, unitStaff, units } from "../../schema/d1.ts";
 import { maskIdNo } from "../domain/mask.ts";
 import type { AppEnv } from "../env.ts";
@@ -61,7 +61,7 @@ export const devRoutes = new Hono<AppEnv>()
 			{ title: "示範登入" },
 		);
 	})
-	.post("/sign-in", validate("form", z.object({ idNo: z.string().max(10) })), async (c) => {
+	.post("/sign-in", validate("form", z.object({ idNo: z.string().check(z.maxLength(10)) })), async (c) => {
 		const { idNo } = c.req.valid("form");
 		const staff = await c.var.db
 			.select({ idNo: unitStaff.idNo })

@@ -4,7 +4,7 @@ import { zValidator } from "@hono/zod-validator";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { AppEnv } from "../env.ts";
 import { AppError, ERROR_CODES, type ErrorCode } from "../errors.ts";
 import { sha256Hex, timingSafeEqual } from "../lib/crypto.ts";
@@ -20,7 +20,7 @@ const requireOperatorToken = createMiddleware<AppEnv>(async (c, next) => {
 	await next();
 });
 
-const csvHeaders = z.object({ "content-type": z.string().regex(/^text\/csv\s*(;\s*charset="?utf-8"?\s*)?$/i) });
+const csvHeaders = z.object({ "content-type": z.string().check(z.regex(/^text\/csv\s*(;\s*charset="?utf-8"?\s*)?$/i)) });
 
 export const operatorRoutes = new Hono<AppEnv>()
 	.use(requireOperatorToken)

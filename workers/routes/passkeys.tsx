@@ -2,7 +2,7 @@
 // The options and the binding are JSON calls from web/public/js/passkeys.js with the session's CSRF
 // header; deleting is a plain form.
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { PasskeysPage } from "../../web/pages/passkeys.tsx";
 import { normalizeCell } from "../domain/normalize.ts";
 import type { AppEnv } from "../env.ts";
@@ -14,15 +14,17 @@ import { REGISTRATION_RESPONSE } from "./webauthn-json.ts";
 const TITLE = "通行金鑰";
 
 const bindBody = z.object({
-	challengeId: z.string().max(128),
-	label: z
-		.string()
-		.max(80)
-		.transform((s) => normalizeCell(s).replace(/[\u0000-\u001f\u007f]/g, ""))
-		.pipe(z.string().min(1).max(40)),
+	challengeId: z.string().check(z.maxLength(128)),
+	label: z.pipe(
+		z.pipe(
+			z.string().check(z.maxLength(80)),
+			z.transform((s: string) => normalizeCell(s).replace(/[\u0000-\u001f\u007f]/g, "")),
+		),
+		z.string().check(z.minLength(1), z.maxLength(40)),
+	),
 	response: REGISTRATION_RESPONSE,
 });
-const idParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,1364}$/) });
+const idParam = z.object({ id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,1364}$/)) });
 
 export const passkeyRoutes = new Hono<AppEnv>()
 	.get("/", async (c) => {

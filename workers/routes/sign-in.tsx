@@ -5,7 +5,7 @@
 // reason; after a wrong 註冊密碼 the page reads the card again by itself, so only the password is retyped.
 import { Hono, type Context } from "hono";
 import { setCookie } from "hono/cookie";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { AlreadySignedIn, SIGN_IN_TABS, SignInPage, type SignInTab } from "../../web/pages/sign-in.tsx";
 import { validate } from "../lib/validate.ts";
 import { endPreSession, ensurePreSession, requirePreSession, type PreSessionEnv } from "../middleware/pre-session.ts";
@@ -21,25 +21,25 @@ import { AUTHENTICATION_RESPONSE } from "./webauthn-json.ts";
 const TITLE = "登入";
 const SCRIPTS = ["reader-client.js", "passkeys.js", "sign-in.js"];
 
-const tabQuery = z.object({ method: z.enum(SIGN_IN_TABS).optional() });
+const tabQuery = z.object({ method: z.optional(z.enum(SIGN_IN_TABS)) });
 const challengeBody = z.object({ purpose: z.enum(["nhi-card", "moica", "moeaca"]) });
-const token = z.string().max(128);
+const token = z.string().check(z.maxLength(128));
 const nhiCardForm = z.object({
 	challengeId: token,
-	cardNo: z.string().max(20),
-	signature: z.string().max(512),
-	origin: z.string().max(200).optional(),
-	password: z.string().max(64),
+	cardNo: z.string().check(z.maxLength(20)),
+	signature: z.string().check(z.maxLength(512)),
+	origin: z.optional(z.string().check(z.maxLength(200))),
+	password: z.string().check(z.maxLength(64)),
 });
 const certificateForm = z.object({
-	idNo: z.string().max(20),
+	idNo: z.string().check(z.maxLength(20)),
 	challengeId: token,
 	// A 2048-bit RSA certificate with its extensions is about 1.5 KB of DER, 2 KB as base64; 16 KB is ample.
-	certificate: z.string().max(16_384),
+	certificate: z.string().check(z.maxLength(16_384)),
 	// The CA certificates above it (base64 DER, comma-separated), when the helper passes them along.
-	chain: z.string().max(24_576).optional(),
-	signature: z.string().max(1_024),
-	origin: z.string().max(200).optional(),
+	chain: z.optional(z.string().check(z.maxLength(24_576))),
+	signature: z.string().check(z.maxLength(1_024)),
+	origin: z.optional(z.string().check(z.maxLength(200))),
 });
 const passkeySignIn = z.object({ challengeId: token, response: AUTHENTICATION_RESPONSE });
 

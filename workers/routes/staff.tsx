@@ -1,7 +1,7 @@
 // 授權管理 (SPEC §1): only an active manager of the unit (staff.ts managedUnit) sees or changes its staff.
 // Changes answer with 303 back to the list (a reload never repeats them); a refused one shows the form again.
 import { Hono, type Context } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { StaffPage, type ClerkFormValues } from "../../web/pages/staff.tsx";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
@@ -11,11 +11,11 @@ import type { SignedInPerson } from "../services/sessions.ts";
 import { authorizeClerk, listUnitStaff, managedUnit, revokeClerk } from "../services/staff.ts";
 
 const TITLE = "授權管理";
-const unitCode = z.string().regex(/^\d{9}$/);
-const listQuery = z.object({ unit: unitCode.optional(), done: z.enum(["authorized", "revoked"]).optional() });
-const authorizeForm = z.object({ unitCode, idNo: z.string().max(20), name: z.string().max(100), email: z.string().max(254) });
+const unitCode = z.string().check(z.regex(/^\d{9}$/));
+const listQuery = z.object({ unit: z.optional(unitCode), done: z.optional(z.enum(["authorized", "revoked"])) });
+const authorizeForm = z.object({ unitCode, idNo: z.string().check(z.maxLength(20)), name: z.string().check(z.maxLength(100)), email: z.string().check(z.maxLength(254)) });
 // 註銷授權 is two steps: the row's button asks (no `confirm`), the confirmation's 確定註銷 revokes.
-const revokeForm = z.object({ unitCode, staffId: z.string().regex(/^[0-9a-f-]{32,36}$/), confirm: z.literal("yes").optional() });
+const revokeForm = z.object({ unitCode, staffId: z.string().check(z.regex(/^[0-9a-f-]{32,36}$/)), confirm: z.optional(z.literal("yes")) });
 
 const NOTICES = { authorized: "已授權承辦人。", revoked: "已註銷承辦人授權，其登入狀態已失效；該承辦人下次操作時會看到授權已由單位管理者註銷的說明。" } as const;
 const EMPTY: ClerkFormValues = { idNo: "", name: "", email: "" };
