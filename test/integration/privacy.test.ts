@@ -85,7 +85,7 @@ describe("privacy of ID numbers", () => {
 		for (const person of [manager, ...clerks]) expect(html).not.toContain(person.idNo);
 		const staffIds = [...html.matchAll(/name="staffId" value="([^"]+)"/g)].map((m) => m[1] ?? "");
 		expect(staffIds).toHaveLength(2);
-		const res = await request("/staff/revoke", { method: "POST", session, body: new URLSearchParams({ _csrf: session.csrf, unitCode: unit.code, staffId: staffIds[0] ?? "" }) });
+		const res = await request("/staff/revoke", { method: "POST", session, body: new URLSearchParams({ _csrf: session.csrf, unitCode: unit.code, staffId: staffIds[0] ?? "", confirm: "yes" }) });
 		expect(res.status).toBe(303);
 		const after = await (await request(`/staff?unit=${unit.code}`, { session })).text();
 		expect([...after.matchAll(/name="staffId"/g)]).toHaveLength(1);

@@ -430,7 +430,7 @@ describe("自然人憑證 bound to one person (issue 14.1)", () => {
 
 		const managerSession = await signIn(db, manager.idNo);
 		const row = await db.select().from(unitStaff).where(eq(unitStaff.idNo, clerk.idNo)).get();
-		const revoke = await request("/staff/revoke", { method: "POST", session: managerSession, body: new URLSearchParams({ unitCode: unit.code, staffId: row?.staffId ?? "" }) });
+		const revoke = await request("/staff/revoke", { method: "POST", session: managerSession, body: new URLSearchParams({ unitCode: unit.code, staffId: row?.staffId ?? "", confirm: "yes" }) });
 		expect(revoke.status).toBe(303);
 		const [binding] = await db.select().from(certificateBindings).where(eq(certificateBindings.idNo, clerk.idNo)).all();
 		expect(binding?.revokedAt).not.toBeNull();

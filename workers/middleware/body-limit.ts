@@ -39,6 +39,7 @@ export const BODY_LIMITS: Record<string, number | typeof STREAMED> = {
 	"POST /staff/revoke": 1 * KB,
 	"POST /verify/challenge": 1 * KB,
 	"POST /verify": 8 * KB,
+	"POST /verify/card": 4 * KB,
 	"POST /verify/resend": 4 * KB,
 	"POST /verify/resend/send": 4 * KB,
 	"POST /dev/sign-in": 1 * KB,
