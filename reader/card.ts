@@ -39,7 +39,11 @@ export type CardCertificate = {
 	canSign: boolean;
 };
 
-export type CertificateSignature = { certificate: Uint8Array; signature: Uint8Array };
+/**
+ * A certificate card's signature, its certificate, and the CA certificates above it that the card or the
+ * helper holds (DER, issuer first; may be empty): the portal builds the chain from them up to a trusted root.
+ */
+export type CertificateSignature = { certificate: Uint8Array; signature: Uint8Array; chain: Uint8Array[] };
 
 export interface CardBackend {
 	readonly name: string;

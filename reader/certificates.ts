@@ -44,6 +44,15 @@ function mayDigitallySign(cert: Certificate): boolean {
 	return (AsnConvert.parse(value, KeyUsage).toNumber() & KeyUsageFlags.digitalSignature) !== 0;
 }
 
+/** A CA's certificate (basicConstraints cA), such as the issuing CA a token may hold beside the card's own. */
+export function isCaCertificate(der: Uint8Array): boolean {
+	try {
+		return new X509Certificate(der).ca;
+	} catch {
+		return false;
+	}
+}
+
 /** Kind, signing use and subject of a DER certificate; a certificate that cannot be parsed has no kind. */
 export function certificateFacts(der: Uint8Array): CertificateFacts {
 	let cert: Certificate;

@@ -101,7 +101,7 @@ function apiRoutes(backend: CardBackend, serial: Serial): Record<string, Partial
 					if (!cert.canSign) throw new ReaderError("CARD_NOT_FOUND", "此憑證為加密用憑證，不能用於簽章登入；請使用卡片上的簽章用憑證。");
 					return backend.signWithCertificate(body.id, body.pin, certificatePayload(origin, body.challenge));
 				});
-				return { certificate: base64(result.certificate), origin, signature: base64url(result.signature) };
+				return { certificate: base64(result.certificate), chain: result.chain.map(base64), origin, signature: base64url(result.signature) };
 			},
 		},
 	};

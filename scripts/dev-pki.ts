@@ -1,9 +1,12 @@
-// Development PKI (SPEC §7, §11): a local root CA standing in for GRCA/MOICA/MOEACA, and the virtual
-// certificate cards the reader helper offers: a 自然人憑證 (MOICA-like) for every demo staff member, a
+// Development PKI (SPEC §7, §11): a local root CA standing in for GRCA, under it two issuing CAs standing
+// in for MOICA and MOEACA, and the virtual certificate cards the reader helper offers: a 自然人憑證 (MOICA-like) for every demo staff member, a
 // 工商憑證 (MOEACA-like) for every demo unit, plus one expired and one from an untrusted root to try the
 // refusals. Like a real card, each holds two certificates with their keys: a signing one (keyUsage
-// digitalSignature, the one sign-in uses) and an encryption one (keyEncipherment, dataEncipherment). Writes .reader-keys/certs.json and .reader-keys/dev-root.pem (git-ignored) and puts the root
-// into .dev.vars as TRUSTED_ROOTS_PEM, the portal's trust anchors.
+// digitalSignature, the one sign-in uses) and an encryption one (keyEncipherment, dataEncipherment).
+// Each card entry carries its issuing CA's certificate (chainDer), which the reader helper passes along
+// with a signature, so the portal builds leaf → issuing CA → root. Writes .reader-keys/certs.json and
+// .reader-keys/dev-root.pem (git-ignored) and puts the root alone into .dev.vars as TRUSTED_ROOTS_PEM,
+// the portal's trust anchors: every sign-in in development then exercises the chain building.
 //
 // Unlike the card keys these are random: a new run makes a new root, so certs.json, dev-root.pem and
 // .dev.vars are always written together. Demo only: the private keys sit unencrypted in certs.json.
@@ -61,12 +64,14 @@ export type ReaderCertificate = {
 	holder: { idNo?: string; ban?: string; name: string; managerIdNo?: string };
 	/** The card's second certificate, for encryption only: the helper never offers it for sign-in. */
 	encryption: { certificateDer: string; privateKeyPkcs8: string };
+	/** base64 DER of the CA certificates between the card's certificate and the root, issuer first. */
+	chainDer: string[];
 };
 
 export type DevPki = { rootPem: string; certificates: ReaderCertificate[] };
 
-type Issuer = { cert: X509Certificate; keys: CryptoKeyPair };
-type CardPlan = Omit<ReaderCertificate, "subject" | "certificateDer" | "privateKeyPkcs8" | "keyAlgorithm" | "pin" | "encryption"> & {
+type Issuer = { cert: X509Certificate; keys: CryptoKeyPair; chain: X509Certificate[] };
+type CardPlan = Omit<ReaderCertificate, "subject" | "certificateDer" | "privateKeyPkcs8" | "keyAlgorithm" | "pin" | "encryption" | "chainDer"> & {
 	issuer: Issuer;
 	notBefore: number;
 	notAfter: number;
@@ -75,6 +80,8 @@ type CardPlan = Omit<ReaderCertificate, "subject" | "certificateDer" | "privateK
 /** The dev root and one certificate card per demo staff member and unit, plus the two for refusals. */
 export async function createDevPki(data: Pick<DemoDataSet, "people" | "units" | "staff">, now = Date.now()): Promise<DevPki> {
 	const root = await makeRoot("NHI Dev Root CA", now);
+	const moica = await makeIssuingCa("NHI Dev MOICA CA", root, now);
+	const moeaca = await makeIssuingCa("NHI Dev MOEACA CA", root, now);
 	// Signs the "untrusted" card and is then forgotten: no configuration ever trusts it.
 	const stranger = await makeRoot("NHI Dev Untrusted Root CA", now);
 	const valid = { notBefore: now - DAY_MS, notAfter: now + 730 * DAY_MS };
@@ -84,12 +91,12 @@ export async function createDevPki(data: Pick<DemoDataSet, "people" | "units" | 
 	for (const s of data.staff) {
 		const name = names.get(s.idNo);
 		if (!name) throw new Error(`staff member of ${s.unitCode} is not a person of the data set`);
-		plans.push({ id: `moica-${s.unitCode}-${s.email.split("@")[0]}`, kind: "moica", holder: { idNo: s.idNo, name }, issuer: root, ...valid });
+		plans.push({ id: `moica-${s.unitCode}-${s.email.split("@")[0]}`, kind: "moica", holder: { idNo: s.idNo, name }, issuer: moica, ...valid });
 	}
 	for (const u of data.units) {
 		const manager = data.staff.find((s) => s.unitCode === u.code && s.role === "manager");
 		const holder = { ban: u.ban, name: u.name, ...(manager ? { managerIdNo: manager.idNo } : {}) };
-		plans.push({ id: `moeaca-${u.code}`, kind: "moeaca", holder, issuer: root, ...valid });
+		plans.push({ id: `moeaca-${u.code}`, kind: "moeaca", holder, issuer: moeaca, ...valid });
 	}
 	const [first, second] = plans;
 	if (!first || !second) throw new Error("the data set has no staff");
@@ -135,12 +142,33 @@ async function makeRoot(name: string, now: number): Promise<Issuer> {
 		notAfter: new Date(now + 3650 * DAY_MS),
 		signingAlgorithm: ROOT_ALGORITHM,
 		extensions: [
-			new BasicConstraintsExtension(true, 0, true),
+			new BasicConstraintsExtension(true, 1, true),
 			new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
 			await SubjectKeyIdentifierExtension.create(keys.publicKey),
 		],
 	});
-	return { cert, keys };
+	return { cert, keys, chain: [] };
+}
+
+/** An issuing CA under the root, as MOICA and MOEACA are under GRCA: it signs cards, not other CAs. */
+async function makeIssuingCa(name: string, root: Issuer, now: number): Promise<Issuer> {
+	const keys = await generate(ROOT_ALGORITHM);
+	const cert = await X509CertificateGenerator.create({
+		subject: [{ C: ["TW"] }, { O: ["NHI Development"] }, { CN: [name] }],
+		issuer: root.cert.subjectName,
+		publicKey: keys.publicKey,
+		signingKey: root.keys.privateKey,
+		notBefore: new Date(now - DAY_MS),
+		notAfter: new Date(now + 3650 * DAY_MS),
+		signingAlgorithm: ROOT_ALGORITHM,
+		extensions: [
+			new BasicConstraintsExtension(true, 0, true),
+			new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
+			await SubjectKeyIdentifierExtension.create(keys.publicKey),
+			await AuthorityKeyIdentifierExtension.create(root.keys.publicKey),
+		],
+	});
+	return { cert, keys, chain: [cert] };
 }
 
 async function issueCard(plan: CardPlan): Promise<ReaderCertificate> {
@@ -158,6 +186,7 @@ async function issueCard(plan: CardPlan): Promise<ReaderCertificate> {
 		pin: DEMO_PIN,
 		holder: plan.holder,
 		encryption: { certificateDer: encryption.cert.toString("base64"), privateKeyPkcs8: encryption.pkcs8 },
+		chainDer: plan.issuer.chain.map((ca) => ca.toString("base64")),
 	};
 }
 
@@ -189,6 +218,16 @@ async function issueCertificate(plan: CardPlan, usages: KeyUsageFlags): Promise<
 	return { cert, pkcs8: Buffer.from(pkcs8).toString("base64") };
 }
 
+/** certs.json made before the issuing CAs existed (cards signed by the root itself) is made anew. */
+function hasIssuingCas(file: string): boolean {
+	try {
+		const entries: unknown = JSON.parse(readFileSync(file, "utf8"));
+		return Array.isArray(entries) && entries.every((e) => typeof e === "object" && e !== null && "chainDer" in e);
+	} catch {
+		return false;
+	}
+}
+
 async function generate(algorithm: EcKeyGenParams | RsaHashedKeyGenParams): Promise<CryptoKeyPair> {
 	const keys = await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
 	if (!("privateKey" in keys)) throw new Error("expected a key pair");
@@ -198,7 +237,7 @@ async function generate(algorithm: EcKeyGenParams | RsaHashedKeyGenParams): Prom
 if (import.meta.main) {
 	try {
 		const rebuild = process.argv.includes("--rebuild");
-		if (!rebuild && existsSync(CERTS_FILE) && existsSync(DEV_ROOT_FILE)) {
+		if (!rebuild && existsSync(CERTS_FILE) && existsSync(DEV_ROOT_FILE) && hasIssuingCas(CERTS_FILE)) {
 			ensureTrustedRootsVar(readFileSync(DEV_ROOT_FILE, "utf8"));
 		} else {
 			const pki = await writeDevPki(buildDemoData());

@@ -3,8 +3,9 @@
 // real PKCS#11 module instead of the virtual reader. Each card becomes one token (as if each were in its
 // own reader), labelled with the card's id, user PIN = the card's PIN, holding both of the card's
 // certificates with their private keys, as a real 自然人憑證 / 工商憑證 does: the signing pair with
-// CKA_ID 01 and the encryption pair with CKA_ID 02. Keys go in with softhsm2-util --import (PKCS#8),
-// certificates with pkcs11-tool --write-object.
+// CKA_ID 01 and the encryption pair with CKA_ID 02; beside them the issuing CA's certificate (CKA_ID 10,
+// no key), which the helper passes along with a signature so the portal can build the chain to the root.
+// Keys go in with softhsm2-util --import (PKCS#8), certificates with pkcs11-tool --write-object.
 //
 // Cards: the ids given, by default the 自然人憑證 of 數美科技's demo manager and the company's 工商憑證
 // (moica-110001000-manager, moeaca-110001000), read from .reader-keys/certs.json (npm run seed makes it).
@@ -107,6 +108,11 @@ export function writeSofthsmTokens(dir: string, cards: readonly ReaderCertificat
 				run("pkcs11-tool", ["--module", module, "--token-label", label, "--login", "--pin", card.pin, "--write-object", certFile, "--type", "cert", "--id", pair.id, "--label", objectLabel]);
 				rmSync(keyFile);
 			}
+			card.chainDer.forEach((der, i) => {
+				const caFile = path.join(scratch, `${n}-ca-${i}.cert.der`);
+				writeFileSync(caFile, Buffer.from(der, "base64"));
+				run("pkcs11-tool", ["--module", module, "--token-label", label, "--login", "--pin", card.pin, "--write-object", caFile, "--type", "cert", "--id", (0x10 + i).toString(16), "--label", `${card.id} CA ${i + 1}`]);
+			});
 			return { cardId: card.id, label, serial: tokenSerial(run("softhsm2-util", ["--show-slots"]), label) };
 		});
 		return { conf, module, tokens };
@@ -131,7 +137,7 @@ export function readDevCertificates(file = CERTS_FILE): ReaderCertificate[] {
 	if (!Array.isArray(certs)) throw new Error(`${file} is not a list of certificate cards`);
 	// Written by scripts/dev-pki.ts; an older file lacks the encryption certificates.
 	const cards = certs as ReaderCertificate[];
-	if (cards.some((c) => c.encryption === undefined)) throw new Error(`${path.relative(ROOT, file)} predates the cards' encryption certificates: run \`node scripts/dev-pki.ts --rebuild\`, then \`npm run seed\`.`);
+	if (cards.some((c) => c.encryption === undefined || c.chainDer === undefined)) throw new Error(`${path.relative(ROOT, file)} predates the cards' encryption certificates or issuing CAs: run \`node scripts/dev-pki.ts --rebuild\`, then \`npm run seed\`.`);
 	return cards;
 }
 

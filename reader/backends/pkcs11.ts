@@ -8,7 +8,7 @@
 
 import { createHash, X509Certificate } from "node:crypto";
 import { agreedCard, type CardBackend, type CardCertificate, type CertificateSignature, type NhiBasicData, type ReaderStatus } from "../card.ts";
-import { certificateFacts } from "../certificates.ts";
+import { certificateFacts, isCaCertificate } from "../certificates.ts";
 import { ReaderError } from "../errors.ts";
 import { PinTries } from "../pin-tries.ts";
 import { importOptional } from "./optional-module.ts";
@@ -132,7 +132,7 @@ export class Pkcs11Backend implements CardBackend {
 				this.#lib.C_SignInit(session, { mechanism: ec ? CKM_ECDSA : CKM_SHA256_RSA_PKCS }, key);
 				const data = ec ? createHash("sha256").update(payload).digest() : Buffer.from(payload);
 				const signature = this.#lib.C_Sign(session, data, Buffer.alloc(MAX_SIGNATURE_BYTES));
-				return { certificate: cert.certificate, signature: new Uint8Array(signature) };
+				return { certificate: cert.certificate, signature: new Uint8Array(signature), chain: this.#caCertificates(session) };
 			} finally {
 				this.#lib.C_Logout(session);
 			}
@@ -205,8 +205,7 @@ export class Pkcs11Backend implements CardBackend {
 		}
 	}
 
-	/** The token's MOICA / MOEACA certificates; the id joins the token's serial and the CKA_ID its key shares. */
-	#certificates(session: Handle, token: Token): CardCertificate[] {
+	#certificateHandles(session: Handle): Handle[] {
 		const handles: Handle[] = [];
 		this.#lib.C_FindObjectsInit(session, [{ type: CKA_CLASS, value: CKO_CERTIFICATE }]);
 		try {
@@ -214,8 +213,23 @@ export class Pkcs11Backend implements CardBackend {
 		} finally {
 			this.#lib.C_FindObjectsFinal(session);
 		}
+		return handles;
+	}
+
+	/** CA certificates the token holds beside the card's own, passed along so the portal can build the chain. */
+	#caCertificates(session: Handle): Uint8Array[] {
+		const cas: Uint8Array[] = [];
+		for (const handle of this.#certificateHandles(session)) {
+			const [value] = this.#lib.C_GetAttributeValue(session, handle, [{ type: CKA_VALUE }]);
+			if (Buffer.isBuffer(value?.value) && isCaCertificate(value.value)) cas.push(new Uint8Array(value.value));
+		}
+		return cas;
+	}
+
+	/** The token's MOICA / MOEACA certificates; the id joins the token's serial and the CKA_ID its key shares. */
+	#certificates(session: Handle, token: Token): CardCertificate[] {
 		const certs: CardCertificate[] = [];
-		for (const handle of handles) {
+		for (const handle of this.#certificateHandles(session)) {
 			const [value, id] = this.#lib.C_GetAttributeValue(session, handle, [{ type: CKA_VALUE }, { type: CKA_ID }]);
 			if (!Buffer.isBuffer(value?.value) || !Buffer.isBuffer(id?.value)) continue;
 			const der = new Uint8Array(value.value);

@@ -2,7 +2,8 @@
 // - cards.json (scripts/seed.ts → readerKeyFile): per card number the card's basic data and P-256 key;
 // - certs.json (optional, scripts/dev-pki.ts → ReaderCertificate[]): certificate cards (自然人憑證 /
 //   工商憑證) with their key and PIN, and, like a real card, optionally the card's encryption certificate
-//   (listed by the card, never offered for sign-in: its keyUsage has no digitalSignature). Fields this backend does not use (keyAlgorithm) are ignored: the
+//   (listed by the card, never offered for sign-in: its keyUsage has no digitalSignature), and the issuing
+//   CA's certificate (chainDer), passed along with each signature. Fields this backend does not use (keyAlgorithm) are ignored: the
 //   key's type is read from the key itself.
 // Both are validated on load, so a stale or hand-edited file fails at start, not at the first card read.
 
@@ -24,6 +25,8 @@ export type VirtualCertificate = {
 	holder: { idNo?: string; ban?: string; name?: string; managerIdNo?: string };
 	/** The card's encryption certificate (DER), when it has one. */
 	encryptionDer?: Uint8Array;
+	/** The CA certificates between the card's certificate and the root (DER, issuer first). */
+	chain: Uint8Array[];
 };
 
 const ecPrivateJwk = z.object({ kty: z.literal("EC"), crv: z.literal("P-256"), x: z.string(), y: z.string(), d: z.string() });
@@ -55,6 +58,7 @@ const certEntry = z
 			.object({ idNo: z.string().optional(), ban: z.string().optional(), name: z.string().optional(), managerIdNo: z.string().optional() })
 			.default({}),
 		encryption: z.object({ certificateDer: z.base64() }).optional(),
+		chainDer: z.array(z.base64()).max(4).default([]),
 	})
 	.refine((c) => (c.privateKeyJwk === undefined) !== (c.privateKeyPkcs8 === undefined), {
 		message: "exactly one of privateKeyJwk and privateKeyPkcs8",
@@ -132,6 +136,7 @@ export async function loadCertificates(keysDir: string): Promise<Map<string, Vir
 			pin: c.pin,
 			holder: c.holder,
 			...(c.encryption ? { encryptionDer: new Uint8Array(Buffer.from(c.encryption.certificateDer, "base64")) } : {}),
+			chain: c.chainDer.map((ca) => new Uint8Array(Buffer.from(ca, "base64"))),
 		});
 	}
 	return certs;

@@ -82,7 +82,7 @@ export class VirtualBackend implements CardBackend {
 			cert.key.asymmetricKeyType === "ec"
 				? sign("sha256", payload, { key: cert.key, dsaEncoding: "ieee-p1363" })
 				: sign("sha256", payload, cert.key);
-		return { certificate: cert.der, signature: new Uint8Array(signature) };
+		return { certificate: cert.der, signature: new Uint8Array(signature), chain: cert.chain };
 	}
 
 	async close(): Promise<void> {}

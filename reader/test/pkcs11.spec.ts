@@ -103,8 +103,11 @@ describe("certificate cards through PKCS#11 (SoftHSM2)", { skip }, () => {
 				origin: PORTAL_ORIGIN,
 				challenge: CHALLENGE,
 				trustedRootsPem: pki.rootPem,
+				// The token holds the issuing CA beside the card's own pair; the portal trusts the root alone.
+				chain: field(reply, "chain") as string[],
 			});
 			assert.equal(result.kind, kind);
+			assert.equal((field(reply, "chain") as string[]).length, 1, "the issuing CA comes from the token");
 			assert.ok(!reply.text.includes(DEMO_PIN), "the PIN is never echoed");
 		}
 	});

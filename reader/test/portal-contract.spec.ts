@@ -64,7 +64,7 @@ describe("contract with the portal", () => {
 		assert.match(String(field(encryption, "error", "message")), /加密用憑證/);
 	});
 
-	it("loads the dev PKI's certificate cards and its signatures pass the portal's certificate check", async (t) => {
+	it("loads the dev PKI's certificate cards and its signatures, with the issuing CA passed along, pass the portal's check trusting the root alone", async (t) => {
 		const reader = await startTestReader(dir);
 		t.after(() => reader.close());
 		for (const id of ["moica-110001000-manager", "moeaca-110001000"]) {
@@ -73,14 +73,19 @@ describe("contract with the portal", () => {
 			reader.backend.insertCertificateCard(id);
 			const reply = await call(reader, "POST", "/v1/certificates/sign", { origin: PORTAL_ORIGIN, body: { id, pin: DEMO_PIN, challenge: CHALLENGE } });
 			assert.equal(reply.status, 200, reply.text);
-			const result = await verifyCertificateProof({
+			const chain = field(reply, "chain");
+			assert.deepEqual(chain, cert.chainDer, "the helper passes the card's issuing CA");
+			const proof = {
 				certificateDer: String(field(reply, "certificate")),
 				signature: String(field(reply, "signature")),
 				origin: PORTAL_ORIGIN,
 				challenge: CHALLENGE,
 				trustedRootsPem: pki.rootPem,
-			});
+			};
+			const result = await verifyCertificateProof({ ...proof, chain: cert.chainDer });
 			assert.equal(result.kind, cert.kind);
+			// Without the issuing CA the root alone cannot reach the card's certificate.
+			await assert.rejects(verifyCertificateProof(proof), /憑證非由受信任之憑證機構簽發/);
 		}
 	});
 });

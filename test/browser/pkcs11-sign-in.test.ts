@@ -78,7 +78,8 @@ describe("憑證卡登入 through PKCS#11 (SoftHSM2 tokens, helper on --backend 
 		await page.locator(`#${method}-id-no`).fill(person.idNo);
 		await page.locator(`#${method}-pin`).fill(DEMO_PIN);
 		await page.locator(`#${method}-submit`).click();
-		await page.waitForURL((u) => u.pathname === "/");
+		// Staff land on the upload page after any sign-in, as after 示範登入.
+		await page.waitForURL((u) => u.pathname === "/batches/new");
 		await page.locator(".site-header").getByText(`${person.name} 您好`).waitFor();
 	}
 
