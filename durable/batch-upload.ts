@@ -24,7 +24,8 @@ import { batches } from "../schema/d1.ts";
 import { BATCH_UPLOAD_MIGRATIONS } from "../schema/durable/batch-upload.ts";
 import { calendarDateToIso, taipeiToday } from "../workers/domain/roc-date.ts";
 import { FILE_REASONS, INTERNAL_FAILURE, type FileReasonCode } from "../workers/domain/reasons.ts";
-import { mailPausedUntil, sendMail } from "../workers/mail/port.ts";
+import { mailPausedUntil, sendMail } from "../workers/mail/outbox.ts";
+import { batchAttachments } from "../workers/services/batch-attachments.ts";
 import { clerkFailureMail, clerkResultMail } from "../workers/services/batch-mail.ts";
 import { countResults, registerChunk } from "../workers/services/batch-sql.ts";
 import { newTicketKey, openWindowsWave, waveSize } from "../workers/services/verification.ts";
@@ -239,7 +240,9 @@ export class BatchUpload extends DurableObject<Env> {
 			.returning()
 			.get();
 		if (batch) {
-			const mail = await sendMail(this.env, db, await clerkResultMail(db, batch, counts, this.env.APP_ORIGIN));
+			const mail = await sendMail(this.env, db, await clerkResultMail(db, batch, counts, this.env.APP_ORIGIN), {
+				attachments: batchAttachments(db),
+			});
 			// A provider hiccup or a used-up quota leaves the mail queued: try again later rather than
 			// call the batch done before its clerk was told. Retryable failures run out after
 			// MAX_DELIVERY_ATTEMPTS (the mail is then failed and the batch ends); a quota does not.
@@ -309,7 +312,7 @@ export class BatchUpload extends DurableObject<Env> {
 		const db = this.#db();
 		const batch = await db.select().from(batches).where(eq(batches.id, s.batch_id)).get();
 		if (batch) {
-			const mail = await sendMail(this.env, db, await clerkFailureMail(db, batch));
+			const mail = await sendMail(this.env, db, await clerkFailureMail(db, batch), { attachments: batchAttachments(db) });
 			if (mail.status === "queued") return true;
 		}
 		this.#sql.exec("UPDATE state SET step = 'failed'");

@@ -1,7 +1,8 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../schema/d1.ts";
 import { newApp } from "./app.tsx";
-import { deliverQueued } from "./mail/port.ts";
+import { deliverQueued } from "./mail/outbox.ts";
+import { batchAttachments } from "./services/batch-attachments.ts";
 import { purgeExpired, RETENTION_CRON } from "./services/retention.ts";
 
 const app = newApp();
@@ -17,7 +18,8 @@ export default {
 		ctx.waitUntil(
 			(async () => {
 				if (controller.cron === RETENTION_CRON) await purgeExpired(env.DB);
-				await deliverQueued(env, drizzle(env.DB, { schema }));
+				const db = drizzle(env.DB, { schema });
+				await deliverQueued(env, db, { attachments: batchAttachments(db) });
 			})(),
 		);
 	},

@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { batches, batchRows, mailOutbox, registrations } from "../../schema/d1.ts";
 import type { BatchUpload } from "../../durable/batch-upload.ts";
 import { FILE_REASONS } from "../../workers/domain/reasons.ts";
-import { findAttachment, parseAttachmentRefs } from "../../workers/mail/attachments.ts";
+import { parseAttachmentRefs } from "../../workers/mail/attachment-refs.ts";
+import { findAttachment } from "../../workers/services/batch-attachments.ts";
 import { batchFileName, enroll, freshIdNo, makeStaff, makeUnit, runBatchToEnd, signIn, testDb, uploadFile } from "../fixtures/index.ts";
 
 const db = testDb();

@@ -4,7 +4,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { batches, batchRows } from "../../schema/d1.ts";
 import { newApp } from "../../workers/app.tsx";
-import { sendMail } from "../../workers/mail/port.ts";
+import { sendMail } from "../../workers/mail/outbox.ts";
+import { batchAttachments } from "../../workers/services/batch-attachments.ts";
 import { makeUnit, request, testDb } from "../fixtures/index.ts";
 
 const db = testDb();
@@ -53,7 +54,7 @@ async function mailWithLinkAndLog() {
 			{ kind: "batch-log", batchId },
 			{ kind: "batch-result-csv", batchId },
 		],
-	});
+	}, { attachments: batchAttachments(db) });
 	expect(status).toBe("sent");
 	return { id, to, link };
 }

@@ -4,7 +4,8 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { batchRows, batches, mailOutbox } from "../../schema/d1.ts";
 import worker from "../../workers/index.ts";
-import { MailDeliveryError, sendMail } from "../../workers/mail/port.ts";
+import { MailDeliveryError } from "../../workers/mail/errors.ts";
+import { sendMail } from "../../workers/mail/outbox.ts";
 import { RETENTION_CRON, retentionCutoffMs } from "../../workers/services/retention.ts";
 import { makeStaff, makeUnit, testDb } from "../fixtures/index.ts";
 

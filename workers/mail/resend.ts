@@ -29,7 +29,7 @@
 import * as z from "zod/mini";
 import { MailDeliveryError } from "./errors.ts";
 import { MailPacer, QUOTA_RECHECK_MS } from "./pacer.ts";
-import type { MailTransport, OutgoingMail, ResolvedAttachment } from "./port.ts";
+import type { BatchOutcome, MailTransport, OutgoingMail, ResolvedAttachment } from "./types.ts";
 
 /** Resend's batch endpoint takes at most 100 emails per call. */
 export const RESEND_BATCH_LIMIT = 100;
@@ -46,9 +46,6 @@ const BASE64_SLICE = 0x8000;
 
 type ResendEnv = Pick<Env, "DB" | "MAIL_FROM" | "RESEND_BASE_URL" | "RESEND_API_KEY" | "RESEND_RATE_PER_SECOND">;
 
-/** One email of a batch: created (its id) or refused by Resend's validation (its message; permanent). */
-export type BatchOutcome = { id: string } | { error: string };
-
 const sentAnswer = z.object({ id: z.string().check(z.minLength(1)) });
 const batchAnswer = z.object({
 	data: z.array(sentAnswer),
@@ -58,6 +55,7 @@ const errorAnswer = z.object({ name: z.optional(z.string()), message: z.optional
 
 export class ResendTransport implements MailTransport {
 	readonly name = "resend" as const;
+	readonly batchLimit = RESEND_BATCH_LIMIT;
 	// #private: the key never shows up in a logged or serialized transport.
 	readonly #apiKey: string;
 	readonly #baseUrl: string;

@@ -16,9 +16,10 @@ import {
 import type { AppEnv, Db } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { validate } from "../lib/validate.ts";
-import { findAttachment, parseAttachmentRefs } from "../mail/attachments.ts";
-import type { AttachmentRef } from "../mail/port.ts";
+import { parseAttachmentRefs } from "../mail/attachment-refs.ts";
+import type { AttachmentRef } from "../mail/types.ts";
 import { devOnly } from "../middleware/dev-only.ts";
+import { findAttachment } from "../services/batch-attachments.ts";
 
 /** The list shows the newest messages only (of those the search matches); older ones stay in D1. */
 const LIST_LIMIT = 100;

@@ -8,7 +8,7 @@ import { normalizeEmail } from "../domain/email.ts";
 import { FILE_REASONS, INTERNAL_FAILURE, isFileReasonCode } from "../domain/reasons.ts";
 import { formatMailDate } from "../domain/taipei-time.ts";
 import type { Db } from "../env.ts";
-import type { OutgoingMail } from "../mail/port.ts";
+import type { OutgoingMail } from "../mail/types.ts";
 import { FEEDBACK_URL, portalUrl, RESEND_PATH, textLink } from "./mail-links.ts";
 
 export const CLERK_MAIL_SUBJECT = "健保卡整批註冊上傳結果通知";

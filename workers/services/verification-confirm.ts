@@ -14,7 +14,7 @@ import {
 import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { hashPassword } from "../lib/password-hash.ts";
-import { sendMail } from "../mail/port.ts";
+import { sendMail } from "../mail/outbox.ts";
 import { audit } from "./audit.ts";
 import { checkNhiCardProof, verifyNhiCardProof } from "./card-proof.ts";
 import { completionMail } from "./verification-mail.ts";

@@ -6,7 +6,7 @@
 // they end.
 import { TAIPEI_OFFSET_MS } from "../domain/roc-date.ts";
 import { formatMailDate } from "../domain/taipei-time.ts";
-import type { OutgoingMail } from "../mail/port.ts";
+import type { OutgoingMail } from "../mail/types.ts";
 import { ENVIRONMENT_PATH, FEEDBACK_URL, portalUrl, RESEND_PATH, SIGN_IN_PATH, textLink, VERIFY_PATH } from "./mail-links.ts";
 
 // The pages' own imports of these paths (verify.tsx) predate mail-links.ts.

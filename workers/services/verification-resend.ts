@@ -8,7 +8,7 @@ import { normalizeEmail } from "../domain/email.ts";
 import { maskEmail, maskIdNo } from "../domain/mask.ts";
 import { taipeiDayStartMs, taipeiToday } from "../domain/roc-date.ts";
 import type { Db } from "../env.ts";
-import { sendMail } from "../mail/port.ts";
+import { sendMail } from "../mail/outbox.ts";
 import { audit } from "./audit.ts";
 import { verificationMail, WINDOW_MS } from "./verification-mail.ts";
 import { insertTickets, recordResend, registrantRecord, resendHistory, type RegistrantRecord } from "./verification-sql.ts";

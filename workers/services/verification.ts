@@ -17,7 +17,7 @@
 import { windowName } from "../../durable/verification-window.ts";
 import type { Db } from "../env.ts";
 import { base64url, fromBase64url, randomToken, sha256Hex } from "../lib/crypto.ts";
-import { sendMailBatch, type BulkSendOptions } from "../mail/bulk.ts";
+import { sendMails, type SendOptions } from "../mail/outbox.ts";
 import { verificationMail, WINDOW_MS } from "./verification-mail.ts";
 import { countQueued, insertTickets, queuedHandoffs, setHandoffState, type HandoffRow } from "./verification-sql.ts";
 
@@ -103,7 +103,7 @@ export async function openWindowsWave(
 	db: Db,
 	batchId: string,
 	limit: number,
-	options: { ticketKey: string; now?: number; mail?: BulkSendOptions },
+	options: { ticketKey: string; now?: number; mail?: SendOptions },
 ): Promise<WaveResult> {
 	const now = options.now ?? Date.now();
 	const rows = await queuedHandoffs(env.DB, batchId, limit);
@@ -151,7 +151,7 @@ export async function openWindowsWave(
 		if (++calls % YIELD_EVERY === 0) await new Promise((resolve) => setTimeout(resolve, 0));
 	});
 
-	const statuses = await sendMailBatch(
+	const statuses = await sendMails(
 		env,
 		db,
 		windows.map((w) =>

@@ -2,18 +2,10 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { mailOutbox } from "../../../schema/d1.ts";
-import {
-	deliverQueued,
-	MAX_DELIVERY_ATTEMPTS,
-	MailDeliveryError,
-	outboxTransport,
-	sendMail,
-	transportFor,
-	type AttachmentRef,
-	type MailTransport,
-	type OutgoingMail,
-	type ResolvedAttachment,
-} from "../../../workers/mail/port.ts";
+import { MailDeliveryError } from "../../../workers/mail/errors.ts";
+import { deliverQueued, MAX_DELIVERY_ATTEMPTS, outboxTransport, sendMail, transportFor } from "../../../workers/mail/outbox.ts";
+import type { AttachmentRef, MailTransport, OutgoingMail, ResolvedAttachment } from "../../../workers/mail/types.ts";
+import { batchAttachments } from "../../../workers/services/batch-attachments.ts";
 import { testDb } from "../../fixtures/index.ts";
 
 const db = testDb();
@@ -148,7 +140,7 @@ describe("sendMail through the outbox", () => {
 		const mail = aMail();
 		await sendMail(env, db, mail, { transport: failingTransport(new MailDeliveryError("Resend 500", { retryable: true })) });
 		const transport = countingTransport();
-		const results = await deliverQueued(env, db, { transport, limit: 1000 });
+		const results = await deliverQueued(env, db, { transport, attachments: batchAttachments(db), limit: 1000 });
 
 		expect(results).toContainEqual({ id: expect.any(String), status: "sent" });
 		expect(transport.delivered.map((d) => d.mail.idempotencyKey)).toContain(mail.idempotencyKey);
@@ -168,7 +160,7 @@ describe("sendMail through the outbox", () => {
 		};
 		const transport = countingTransport();
 		const mail = aMail({ attachments: refs });
-		await sendMail(env, db, mail, { transport, resolve });
+		await sendMail(env, db, mail, { transport, attachments: { resolve, check: () => Promise.reject(new Error("not a stored delivery")) } });
 
 		expect(resolved).toEqual(refs);
 		expect(transport.delivered[0]?.attachments.map((a) => a.filename)).toEqual(["batch-log.txt", "batch-result-csv.txt"]);
@@ -178,7 +170,7 @@ describe("sendMail through the outbox", () => {
 
 	it("fails a message whose attachment cannot be found, as a permanent error", async () => {
 		const mail = aMail({ attachments: [{ kind: "batch-log", batchId: `no-such-batch-${crypto.randomUUID()}` }] });
-		const result = await sendMail(env, db, mail);
+		const result = await sendMail(env, db, mail, { attachments: batchAttachments(db) });
 		expect(result.status).toBe("failed");
 		expect((await rowsFor(mail.idempotencyKey))[0]?.error).toContain("Attachment not found");
 	});

@@ -5,16 +5,11 @@ import { eq } from "drizzle-orm";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { mailOutbox } from "../../../schema/d1.ts";
 import { QUOTA_RECHECK_MS } from "../../../workers/mail/pacer.ts";
-import {
-	deliverQueued,
-	MAX_DELIVERY_ATTEMPTS,
-	MailDeliveryError,
-	sendMail,
-	transportFor,
-	type OutgoingMail,
-	type ResolvedAttachment,
-} from "../../../workers/mail/port.ts";
+import { MailDeliveryError } from "../../../workers/mail/errors.ts";
+import { deliverQueued, MAX_DELIVERY_ATTEMPTS, sendMail, transportFor } from "../../../workers/mail/outbox.ts";
+import type { OutgoingMail, ResolvedAttachment } from "../../../workers/mail/types.ts";
 import { RESEND_BATCH_LIMIT, ResendTransport, resendPacer, resendRatePerSecond, USER_AGENT } from "../../../workers/mail/resend.ts";
+import { batchAttachments } from "../../../workers/services/batch-attachments.ts";
 import { testDb } from "../../fixtures/index.ts";
 
 const baseUrl = inject("resendBaseUrl");
@@ -209,17 +204,17 @@ describe("Resend transport", () => {
 describe("sendMail with MAIL_TRANSPORT = resend", () => {
 	it("keeps a rate-limited message queued and sends it once on the next call", async () => {
 		const mail = aMail({ attachments: [{ kind: "batch-log", batchId: "b1" }] });
-		const resolve = async () => LOG;
+		const attachments = { resolve: async () => LOG, check: async () => undefined };
 		await script(mail.idempotencyKey, [429]);
 
-		const first = await sendMail(resendEnv, db, mail, { resolve });
+		const first = await sendMail(resendEnv, db, mail, { attachments });
 		expect(first.status).toBe("queued");
 		let row = await db.select().from(mailOutbox).where(eq(mailOutbox.id, first.id)).get();
 		expect(row).toMatchObject({ status: "queued", attempts: 1, transport: "resend" });
 		expect(row?.error).toContain("429 rate_limit_exceeded");
 
-		const second = await sendMail(resendEnv, db, mail, { resolve });
-		const third = await sendMail(resendEnv, db, mail, { resolve });
+		const second = await sendMail(resendEnv, db, mail, { attachments });
+		const third = await sendMail(resendEnv, db, mail, { attachments });
 		expect(second).toEqual({ id: first.id, status: "sent" });
 		expect(third).toEqual(second);
 		row = await db.select().from(mailOutbox).where(eq(mailOutbox.id, first.id)).get();
@@ -323,7 +318,7 @@ describe("sendMail with MAIL_TRANSPORT = resend, when the team's quota is used u
 
 		const second = aMail();
 		expect((await sendMail(resendEnv, db, second)).status).toBe("queued");
-		const results = await deliverQueued(resendEnv, db, { limit: 1000 });
+		const results = await deliverQueued(resendEnv, db, { attachments: batchAttachments(db), limit: 1000 });
 		expect(results.every((r) => r.status === "queued")).toBe(true);
 		expect((await seenBy(second.idempotencyKey)).requests).toHaveLength(0);
 		const row = await db.select().from(mailOutbox).where(eq(mailOutbox.idempotencyKey, second.idempotencyKey)).get();
