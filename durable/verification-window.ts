@@ -14,37 +14,19 @@
 // A newer ticket (resend, re-upload) does not call the old window: the registration's generation moved
 // on, so the old window answers SUPERSEDED to any confirm and cleans itself up at its alarm.
 import { DurableObject } from "cloudflare:workers";
-import { LEGACY_STATE_TABLES } from "../schema/durable/verification-window.ts";
+import {
+	LEGACY_STATE_TABLES,
+	type ConfirmWindow,
+	type OpenWindow,
+	type WindowOutcome,
+	type WindowState,
+	type WindowStatus,
+} from "../schema/durable/verification-window.ts";
 import { confirmInD1, expireRegistration, windowStanding, type WindowStanding } from "../workers/services/verification-sql.ts";
 
 /** Failed expiries retried by the runtime this many times before the object re-arms an hour later instead. */
 const MAX_ALARM_RETRIES = 3;
 const ALARM_BACKOFF_MS = 60 * 60 * 1000;
-
-export type WindowStatus = "open" | "confirmed" | "expired" | "superseded";
-
-export type OpenWindow = { registrationId: string; generation: number; ticketHash: string; expiresAt: number };
-export type ConfirmWindow = { passwordHash: string; idNo: string; now: number };
-/**
- * NOT_OPEN: this object holds no window — it was never opened, or it ended in an earlier life of the
- * object (its storage is gone); the caller reads D1 to say which. WRONG_PERSON: the ID given is not the
- * registration's person (the caller checks the card first; this is the last line).
- */
-export type WindowRefusal = "ALREADY_CONFIRMED" | "EXPIRED" | "SUPERSEDED" | "NOT_OPEN" | "WRONG_PERSON";
-export type WindowOutcome = { ok: true } | { ok: false; code: WindowRefusal };
-export type WindowState = {
-	registrationId: string;
-	generation: number;
-	ticketHash: string;
-	openedAt: number;
-	expiresAt: number;
-	status: WindowStatus;
-};
-
-/** The object name of a window. */
-export function windowName(registrationId: string, generation: number): string {
-	return `${registrationId}:${generation}`;
-}
 
 /** The one stored value of a window (key WINDOW_KEY); an object without it holds no window. */
 type StateRow = {

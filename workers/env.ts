@@ -1,6 +1,6 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type * as schema from "../schema/d1.ts";
-import type { SignedInPerson } from "./services/sessions.ts";
+import type { SignedInPerson } from "./domain/signed-in-person.ts";
 
 /** drizzle over D1; `$client` is the D1 binding itself, for the bulk json_each statements. */
 export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };

@@ -66,6 +66,21 @@ export function importCycles(graph: Map<string, string[]>): string[][] {
 	return cycles;
 }
 
+/** Layers (STYLE.md "The house"): files under the first folder import nothing under the others but their own folder. */
+const FORBIDDEN: [from: string, mayNotImport: string[]][] = [
+	["workers/domain/", ["workers/", "durable/", "web/"]],
+	["workers/lib/", ["workers/services/", "workers/routes/", "workers/mail/", "workers/middleware/", "durable/", "web/"]],
+	["workers/mail/", ["workers/services/", "workers/routes/", "workers/middleware/", "durable/", "web/"]],
+	["workers/services/", ["workers/routes/", "workers/middleware/", "durable/", "web/"]],
+	["schema/", ["workers/", "durable/", "web/"]],
+];
+
+function graphOfSources(): Map<string, string[]> {
+	const files = SOURCE_DIRS.flatMap((dir) => sourceFiles(join(ROOT, dir)));
+	assert.ok(files.length > 100, `read only ${files.length} source files`);
+	return new Map(files.map((f) => [relative(ROOT, f), importsOf(f).map((i) => relative(ROOT, i))]));
+}
+
 describe("import graph", () => {
 	test("finds a cycle when there is one (so the check below can fail)", () => {
 		const graph = new Map([
@@ -79,10 +94,18 @@ describe("import graph", () => {
 	});
 
 	test("no source file imports itself through others (workers/, durable/, schema/, web/, reader/, scripts/)", () => {
-		const files = SOURCE_DIRS.flatMap((dir) => sourceFiles(join(ROOT, dir)));
-		assert.ok(files.length > 100, `read only ${files.length} source files`);
-		const graph = new Map(files.map((f) => [f, importsOf(f)]));
-		const cycles = importCycles(graph).map((c) => c.map((f) => relative(ROOT, f)).join(" ↔ "));
+		const cycles = importCycles(graphOfSources()).map((c) => c.join(" ↔ "));
 		assert.deepEqual(cycles, []);
+	});
+
+	test("imports go down the layers: domain and schema stand alone, mail imports no service, services no Durable Object or route", () => {
+		const wrong: string[] = [];
+		for (const [file, imports] of graphOfSources()) {
+			for (const [from, banned] of FORBIDDEN) {
+				if (!file.startsWith(from)) continue;
+				for (const target of imports) if (!target.startsWith(from) && banned.some((b) => target.startsWith(b))) wrong.push(`${file} → ${target}`);
+			}
+		}
+		assert.deepEqual(wrong, []);
 	});
 });

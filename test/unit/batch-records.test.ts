@@ -12,7 +12,7 @@ import {
 	type RecordsQuery,
 } from "../../workers/services/batch-records.ts";
 import { batchLogFile, RESULT_ROWS_PAGE, resultCsvFile } from "../../workers/services/batch-results.ts";
-import type { SignedInPerson } from "../../workers/services/sessions.ts";
+import type { SignedInPerson } from "../../workers/domain/signed-in-person.ts";
 import { freshIdNo, makeUnit, testDb } from "../fixtures/index.ts";
 
 const db = testDb();

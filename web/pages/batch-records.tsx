@@ -2,7 +2,7 @@ import { BATCH_STATUS_LABELS } from "../../workers/domain/batch-status.ts";
 import { formatCount } from "../../workers/domain/count-format.ts";
 import { formatRecordTime } from "../../workers/domain/taipei-time.ts";
 import type { BatchRecord, RecordsField, RecordStatusFilter, RecordsForm } from "../../workers/services/batch-records.ts";
-import type { UnitAccess } from "../../workers/services/sessions.ts";
+import type { UnitAccess } from "../../workers/domain/signed-in-person.ts";
 
 export type RecordsResult = { total: number; page: number; pages: number; rows: BatchRecord[] };
 

@@ -1,5 +1,5 @@
 import { FILE_REASONS, type FileReasonCode } from "../../workers/domain/reasons.ts";
-import type { SignedInPerson } from "../../workers/services/sessions.ts";
+import type { SignedInPerson } from "../../workers/domain/signed-in-person.ts";
 import { FileExample } from "./file-example.tsx";
 
 export type UploadFormValues = { unitCode: string; contactName: string; contactEmail: string };

@@ -2,7 +2,8 @@ import { deleteCookie, getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
-import { openSession, SESSION_COOKIE, sessionEndMessage, type SignedInPerson } from "../services/sessions.ts";
+import type { SignedInPerson } from "../domain/signed-in-person.ts";
+import { openSession, SESSION_COOKIE, sessionEndMessage } from "../services/sessions.ts";
 
 /**
  * Sets c.var.person from the session cookie (null when signed out or timed out). A session that a

@@ -15,7 +15,7 @@ import { requirePerson } from "../middleware/session.ts";
 import { audit } from "../services/audit.ts";
 import { getVisibleBatch, listBatches, parseRecordsQuery, RECORD_STATUS_FILTERS } from "../services/batch-records.ts";
 import { batchLog, batchLogFile, resultCsvFile, type ResultFile } from "../services/batch-results.ts";
-import type { SignedInPerson } from "../services/sessions.ts";
+import type { SignedInPerson } from "../domain/signed-in-person.ts";
 
 const TITLE = "健保卡註冊申請上傳紀錄查詢";
 

@@ -7,7 +7,7 @@ import type { AppEnv } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { validate } from "../lib/validate.ts";
 import { requirePerson } from "../middleware/session.ts";
-import type { SignedInPerson } from "../services/sessions.ts";
+import type { SignedInPerson } from "../domain/signed-in-person.ts";
 import { authorizeClerk, listUnitStaff, managedUnit, revokeClerk } from "../services/staff.ts";
 
 const TITLE = "授權管理";

@@ -14,7 +14,7 @@ import {
 } from "../domain/roc-date.ts";
 import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
-import type { SignedInPerson } from "./sessions.ts";
+import type { SignedInPerson } from "../domain/signed-in-person.ts";
 
 export const PAGE_SIZE = 10;
 /** 近3個月: records (and their logs) are kept and searchable for 3 months (SPEC §5, §10). */

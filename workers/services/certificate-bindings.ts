@@ -13,7 +13,7 @@ import { maskIdNo } from "../domain/mask.ts";
 import type { Db } from "../env.ts";
 import { audit } from "./audit.ts";
 import type { CertificateProofResult } from "./certificate-proof.ts";
-import type { SignInMethod } from "./sessions.ts";
+import type { SignInMethod } from "../domain/signed-in-person.ts";
 
 /** How long a pending proof waits for the person's own card. */
 export const PENDING_PROOF_MS = 15 * 60 * 1000;

@@ -21,7 +21,7 @@ import { AppError } from "../errors.ts";
 import { base64url, fromBase64url } from "../lib/crypto.ts";
 import { audit } from "./audit.ts";
 import { issueChallenge, spendChallenge } from "./challenges.ts";
-import type { SignedInPerson, SignInMethod } from "./sessions.ts";
+import type { SignInMethod, SignedInPerson } from "../domain/signed-in-person.ts";
 import { refuse, succeed, type SignInOutcome } from "./sign-in.ts";
 
 /** The relying party: the portal's own origin and host name, as the request shows them. */

@@ -4,7 +4,8 @@
 // session carries the certificate's 統一編號 (acting_ban) and sees only that company's units
 // (certificate-sign-in.ts says why).
 import { and, eq, isNull } from "drizzle-orm";
-import { people, sessions, unitStaff, units, type StaffRole } from "../../schema/d1.ts";
+import { people, sessions, unitStaff, units } from "../../schema/d1.ts";
+import type { SignedInPerson, SignInMethod, UnitAccess } from "../domain/signed-in-person.ts";
 import type { Db } from "../env.ts";
 import { formatLogTime } from "../domain/taipei-time.ts";
 import { randomToken, sha256Hex } from "../lib/crypto.ts";
@@ -16,22 +17,6 @@ export const SESSION_IDLE_MS = 30 * 60 * 1000;
 export const SESSION_ABSOLUTE_MS = 8 * 60 * 60 * 1000;
 /** lastSeenAt is written at most this often, so reads do not each cost a write. */
 const TOUCH_EVERY_MS = 60 * 1000;
-
-export type SignInMethod = "nhi-card" | "moica" | "moeaca" | "passkey" | "demo";
-
-export type UnitAccess = { code: string; name: string; role: StaffRole };
-
-export type SignedInPerson = {
-	idNo: string;
-	name: string;
-	email: string | null;
-	method: string;
-	/** 工商憑證 sign-in: the 統一編號 the session is limited to; null otherwise. */
-	actingBan: string | null;
-	csrfToken: string;
-	tokenHash: string;
-	units: UnitAccess[];
-};
 
 export async function createSession(db: Db, idNo: string, method: SignInMethod, now = Date.now(), actingBan: string | null = null): Promise<string> {
 	const token = randomToken();

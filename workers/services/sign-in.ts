@@ -16,7 +16,7 @@ import { AppError } from "../errors.ts";
 import { hashPassword, needsRehash, verifyPassword } from "../lib/password-hash.ts";
 import { audit } from "./audit.ts";
 import { verifyNhiCardProof, type NhiCardProof } from "./card-proof.ts";
-import type { SignInMethod } from "./sessions.ts";
+import type { SignInMethod } from "../domain/signed-in-person.ts";
 
 export const LOCKOUT_THRESHOLD = 5;
 export const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;

@@ -16,7 +16,7 @@ import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { audit } from "./audit.ts";
 import { revokeBindingsOf } from "./certificate-bindings.ts";
-import type { SignedInPerson } from "./sessions.ts";
+import type { SignedInPerson } from "../domain/signed-in-person.ts";
 
 /** One row of 授權管理's list: the ID masked, and the row's opaque id for the revoke form (never the full ID). */
 export type StaffEntry = {

@@ -14,7 +14,7 @@ import type { Db } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { randomToken } from "../lib/crypto.ts";
 import { audit } from "./audit.ts";
-import type { SignedInPerson } from "./sessions.ts";
+import type { SignedInPerson } from "../domain/signed-in-person.ts";
 
 export type UploadInput = {
 	unitCode: string;

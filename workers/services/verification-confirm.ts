@@ -1,7 +1,7 @@
 // The registrant's e-mail verification (SPEC §6; seed 健保卡網路服務註冊-電子信箱認證): look a ticket up
 // for the page (GET spends nothing: mail scanners follow links), and confirm it with the card proof and
 // the new 註冊密碼 (only this successful POST spends the ticket, inside the window's Durable Object).
-import { windowName, type WindowOutcome } from "../../durable/verification-window.ts";
+import { windowName, type WindowOutcome } from "../../schema/durable/verification-window.ts";
 import type { RegistrationStatus } from "../../schema/d1.ts";
 import { maskEmail, maskIdNo } from "../domain/mask.ts";
 import {

@@ -2,7 +2,7 @@
 // their card sees their pending or expired application, may correct the e-mail, and gets a new mail
 // and a new 5-day window; the old ticket dies with the generation it names. Per person: one request a
 // minute, five a day (Taiwan's calendar day).
-import { windowName } from "../../durable/verification-window.ts";
+import { windowName } from "../../schema/durable/verification-window.ts";
 import type { RegistrationStatus } from "../../schema/d1.ts";
 import { normalizeEmail } from "../domain/email.ts";
 import { maskEmail, maskIdNo } from "../domain/mask.ts";

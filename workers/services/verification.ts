@@ -14,7 +14,7 @@
 // window (open() is idempotent) and the same mail. The ticket is as unguessable as a drawn one (256-bit
 // key, 256-bit MAC) and still single-purpose: it names one registration at one generation.
 // A resend (重寄認證信) is one request that bumps the generation first, so it simply draws a ticket.
-import { windowName } from "../../durable/verification-window.ts";
+import { windowName } from "../../schema/durable/verification-window.ts";
 import type { Db } from "../env.ts";
 import { base64url, fromBase64url, randomToken, sha256Hex } from "../lib/crypto.ts";
 import { sendMails, type SendOptions } from "../mail/outbox.ts";
