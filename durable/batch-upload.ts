@@ -9,7 +9,7 @@
 // fault found by parse, or a step that kept throwing) goes through notify too — with its failure code
 // in the state row — so its clerk is mailed as surely as after 入檔完畢, then ends as failed. The step and its
 // cursor are one persisted row, written before the side effects of the next chunk, and every side
-// effect is idempotent (see workers/services/batch-sql.ts and verification.ts), so if the runtime dies
+// effect is idempotent (see workers/sql/batch.ts and workers/services/verification.ts), so if the runtime dies
 // anywhere the alarm resumes where it stopped: no row is registered twice, the clerk gets one mail,
 // each registrant one verification mail, and the counts stay exact.
 //
@@ -27,9 +27,11 @@ import { FILE_REASONS, INTERNAL_FAILURE, type FileReasonCode } from "../workers/
 import { mailPausedUntil, sendMail } from "../workers/mail/outbox.ts";
 import { batchAttachments } from "../workers/services/batch-attachments.ts";
 import { clerkFailureMail, clerkResultMail } from "../workers/services/batch-mail.ts";
-import { countResults, registerChunk } from "../workers/services/batch-sql.ts";
+import { countResults } from "../workers/services/batch-counts.ts";
+import { registerChunk } from "../workers/sql/batch.ts";
+import { queueHandoffs } from "../workers/sql/verification.ts";
 import { newTicketKey, openWindowsWave, waveSize } from "../workers/services/verification.ts";
-import { countBatchesOpening, queueHandoffs } from "../workers/services/verification-sql.ts";
+import { countBatchesOpening } from "../workers/services/verification-queries.ts";
 import { parseStep, type Step } from "./batch-upload.steps.ts";
 import { migrate } from "./sql-migrations.ts";
 
@@ -231,8 +233,8 @@ export class BatchUpload extends DurableObject<Env> {
 		// D1 before the mail renders the log attachment.
 		const finishedAt = s.finished_at ?? Date.now();
 		if (s.finished_at === null) this.#sql.exec("UPDATE state SET finished_at = ?", finishedAt);
-		const counts = await countResults(this.env.DB, s.batch_id);
 		const db = this.#db();
+		const counts = await countResults(db, s.batch_id);
 		const batch = await db
 			.update(batches)
 			.set({ rowsDone: counts.total, successCount: counts.success, failureCount: counts.failed, finishedAt })
@@ -276,7 +278,7 @@ export class BatchUpload extends DurableObject<Env> {
 			this.#sql.exec("UPDATE state SET cursor = 1");
 			return true;
 		}
-		const size = waveSize(await countBatchesOpening(this.env.DB));
+		const size = waveSize(await countBatchesOpening(this.#db()));
 		const wave = await openWindowsWave(this.env, this.#db(), s.batch_id, size, { ticketKey: s.ticket_key });
 		if (wave.remaining === 0) {
 			// The key is only needed while windows are being opened; nothing is derived from it after this.

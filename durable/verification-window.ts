@@ -14,31 +14,23 @@
 // A newer ticket (resend, re-upload) does not call the old window: the registration's generation moved
 // on, so the old window answers SUPERSEDED to any confirm and cleans itself up at its alarm.
 import { DurableObject } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../schema/d1.ts";
 import {
-	LEGACY_STATE_TABLES,
+	WINDOW_KEY,
 	type ConfirmWindow,
 	type OpenWindow,
+	type StoredWindow,
 	type WindowOutcome,
 	type WindowState,
 	type WindowStatus,
 } from "../schema/durable/verification-window.ts";
-import { confirmInD1, expireRegistration, windowStanding, type WindowStanding } from "../workers/services/verification-sql.ts";
+import { expireRegistration, windowStanding, type WindowStanding } from "../workers/services/verification-queries.ts";
+import { confirmInD1 } from "../workers/sql/verification.ts";
 
 /** Failed expiries retried by the runtime this many times before the object re-arms an hour later instead. */
 const MAX_ALARM_RETRIES = 3;
 const ALARM_BACKOFF_MS = 60 * 60 * 1000;
-
-/** The one stored value of a window (key WINDOW_KEY); an object without it holds no window. */
-type StateRow = {
-	registration_id: string;
-	generation: number;
-	ticket_hash: string;
-	opened_at: number;
-	expires_at: number;
-	status: WindowStatus;
-};
-
-const WINDOW_KEY = "window";
 
 const ENDED_STATUS: Record<Exclude<WindowStanding, "open">, WindowStatus> = {
 	ALREADY_CONFIRMED: "confirmed",
@@ -52,12 +44,6 @@ export class VerificationWindow extends DurableObject<Env> {
 	/** confirm() and alarm() run one at a time, D1 round trips included (the input gate does not cover those). */
 	#tail: Promise<unknown> = Promise.resolve();
 
-	constructor(ctx: DurableObjectState, env: Env) {
-		super(ctx, env);
-		// A window opened before its state moved to one key-value entry keeps it in a SQLite table.
-		void ctx.blockConcurrencyWhile(async () => moveLegacyState(ctx.storage));
-	}
-
 	/**
 	 * Opens the window; a second call (a replayed wave) changes nothing. One key-value write and the
 	 * alarm: a wave opens a thousand of these, so the object does no more than that (no tables to make).
@@ -65,7 +51,7 @@ export class VerificationWindow extends DurableObject<Env> {
 	async open(input: OpenWindow): Promise<{ opened: boolean }> {
 		return this.#exclusive(async () => {
 			if (await this.#state()) return { opened: false };
-			const state: StateRow = {
+			const state: StoredWindow = {
 				registration_id: input.registrationId,
 				generation: input.generation,
 				ticket_hash: input.ticketHash,
@@ -99,11 +85,11 @@ export class VerificationWindow extends DurableObject<Env> {
 			if (!s) return { ok: false, code: this.#ended ?? "NOT_OPEN" };
 			if (s.status !== "open") return this.#end(s, refusalFor(s.status));
 			const key = { registrationId: s.registration_id, generation: s.generation, ticketHash: s.ticket_hash };
-			const standing = await windowStanding(this.env.DB, key, input.now);
+			const standing = await windowStanding(this.#db(), key, input.now);
 			if (standing !== "open") return this.#end(s, standing, input.now);
 			const won = await confirmInD1(this.env.DB, { ...key, idNo: input.idNo, passwordHash: input.passwordHash, now: input.now });
 			if (!won) {
-				const after = await windowStanding(this.env.DB, key, input.now);
+				const after = await windowStanding(this.#db(), key, input.now);
 				// Still open: the ID is not this registration's person. The window stays for its owner.
 				if (after === "open") return { ok: false, code: "WRONG_PERSON" };
 				return this.#end(s, after, input.now);
@@ -140,7 +126,7 @@ export class VerificationWindow extends DurableObject<Env> {
 	}
 
 	/** Ends the window for the reason D1 gave: expiry also marks the registration; then it deletes itself. */
-	async #end(s: StateRow, code: Exclude<WindowStanding, "open">, now = Date.now()): Promise<WindowOutcome> {
+	async #end(s: StoredWindow, code: Exclude<WindowStanding, "open">, now = Date.now()): Promise<WindowOutcome> {
 		await this.#setStatus(s, ENDED_STATUS[code]);
 		if (code === "EXPIRED") await this.#expire(s, now);
 		await this.#wipe();
@@ -148,12 +134,12 @@ export class VerificationWindow extends DurableObject<Env> {
 		return { ok: false, code };
 	}
 
-	async #expire(s: StateRow, now: number): Promise<void> {
+	async #expire(s: StoredWindow, now: number): Promise<void> {
 		await this.#setStatus(s, "expired");
-		await expireRegistration(this.env.DB, { registrationId: s.registration_id, generation: s.generation, now });
+		await expireRegistration(this.#db(), { registrationId: s.registration_id, generation: s.generation, now });
 	}
 
-	async #setStatus(s: StateRow, status: WindowStatus): Promise<void> {
+	async #setStatus(s: StoredWindow, status: WindowStatus): Promise<void> {
 		await this.ctx.storage.put(WINDOW_KEY, { ...s, status });
 	}
 
@@ -163,31 +149,18 @@ export class VerificationWindow extends DurableObject<Env> {
 		await this.ctx.storage.deleteAll();
 	}
 
-	async #state(): Promise<StateRow | null> {
-		return (await this.ctx.storage.get<StateRow>(WINDOW_KEY)) ?? null;
+	async #state(): Promise<StoredWindow | null> {
+		return (await this.ctx.storage.get<StoredWindow>(WINDOW_KEY)) ?? null;
+	}
+
+	#db() {
+		return drizzle(this.env.DB, { schema });
 	}
 
 	#exclusive<T>(fn: () => Promise<T>): Promise<T> {
 		const run = this.#tail.then(fn, fn);
 		this.#tail = run.catch(() => undefined);
 		return run;
-	}
-}
-
-/** A window kept in the SQLite tables of the first version moves to its key-value entry, tables dropped. */
-async function moveLegacyState(storage: DurableObjectStorage): Promise<void> {
-	const tables = storage.sql
-		.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${LEGACY_STATE_TABLES.map(() => "?").join(", ")})`, ...LEGACY_STATE_TABLES)
-		.toArray()
-		.map((t) => t.name);
-	if (tables.length === 0) return;
-	const row = tables.includes("state") ? storage.sql.exec<StateRow>("SELECT * FROM state WHERE id = 1").toArray()[0] : undefined;
-	storage.transactionSync(() => {
-		for (const t of tables) storage.sql.exec(`DROP TABLE ${t}`);
-	});
-	if (row) {
-		const { registration_id, generation, ticket_hash, opened_at, expires_at, status } = row;
-		await storage.put(WINDOW_KEY, { registration_id, generation, ticket_hash, opened_at, expires_at, status } satisfies StateRow);
 	}
 }
 

@@ -54,7 +54,11 @@ export function newApp() {
 	app.notFound((c) => renderError(c, new AppError("NOT_FOUND")));
 	app.onError((err, c) => {
 		const appError = toAppError(err);
-		if (appError.status >= 500) console.error(JSON.stringify({ requestId: c.var.requestId, error: String(err) }));
+		// The stack stays in the server's log (Workers Logs), for whoever must find the fault; the page
+		// and the JSON say only the code and the zh-TW message (STYLE 4).
+		if (appError.status >= 500) {
+			console.error(JSON.stringify({ requestId: c.var.requestId, error: String(err), stack: err instanceof Error ? err.stack : undefined }));
+		}
 		return renderError(c, appError);
 	});
 	return app;

@@ -17,8 +17,8 @@ export default {
 	async scheduled(controller, env, ctx) {
 		ctx.waitUntil(
 			(async () => {
-				if (controller.cron === RETENTION_CRON) await purgeExpired(env.DB);
 				const db = drizzle(env.DB, { schema });
+				if (controller.cron === RETENTION_CRON) await purgeExpired(db);
 				await deliverQueued(env, db, { attachments: batchAttachments(db) });
 			})(),
 		);

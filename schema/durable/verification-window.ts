@@ -1,13 +1,24 @@
-// VerificationWindow's storage. A window is ONE key-value entry ("window") and its alarm: opening a
-// thousand windows a wave, the object makes no tables (see durable/verification-window.ts). The first
-// version kept the same fields in SQLite tables; an object that still has them moves its row to the
-// entry and drops them the first time it is loaded. See schema/STORAGE.md.
-export const LEGACY_STATE_TABLES = ["state", "_schema_version"] as const;
-
-// The window's name and the shapes of its RPC (durable/verification-window.ts), here beside its storage
-// so that the services that call a window import no Durable Object class.
+// VerificationWindow's storage: ONE key-value entry (WINDOW_KEY) and its alarm, no SQLite tables, so
+// opening a window is one write and one alarm (a wave opens a thousand: see
+// durable/verification-window.ts). See schema/STORAGE.md.
+//
+// The window's name and the shapes of its RPC (durable/verification-window.ts) are here too, beside its
+// storage, so that the services that call a window import no Durable Object class.
 
 export type WindowStatus = "open" | "confirmed" | "expired" | "superseded";
+
+/** The key of a window's one stored value; an object without it holds no window. */
+export const WINDOW_KEY = "window";
+
+/** The stored value under WINDOW_KEY. */
+export type StoredWindow = {
+	registration_id: string;
+	generation: number;
+	ticket_hash: string;
+	opened_at: number;
+	expires_at: number;
+	status: WindowStatus;
+};
 
 export type OpenWindow = { registrationId: string; generation: number; ticketHash: string; expiresAt: number };
 export type ConfirmWindow = { passwordHash: string; idNo: string; now: number };

@@ -63,7 +63,7 @@ export function rosterSql(unitCode: string, members: readonly Member[], nowMs = 
 		units: [],
 		staff: [],
 		cards: [],
-		// The feed knows no birth date either and stores "" (workers/services/roster-sql.ts).
+		// The feed knows no birth date either and stores "" (workers/sql/roster.ts).
 		people: members.map((m) => ({ idNo: m.idNo, name: m.name, birthDate: "", sex: "M", email: null })),
 		roster: members.map((m) => ({ unitCode, idNo: m.idNo, name: m.name, enrolledOn: m.enrolledOn, withdrawnOn: null, updatedAt: nowMs })),
 	};

@@ -15,7 +15,7 @@ import { FEEDBACK_URL } from "../../workers/services/mail-links.ts";
 import { confirmRegistration, lookupTicket, type CardProofInput } from "../../workers/services/verification-confirm.ts";
 import { COMPLETION_MAIL_SUBJECT, VERIFICATION_MAIL_SUBJECT } from "../../workers/services/verification-mail.ts";
 import { applicationForPerson, requestResend } from "../../workers/services/verification-resend.ts";
-import { confirmInD1 } from "../../workers/services/verification-sql.ts";
+import { confirmInD1 } from "../../workers/sql/verification.ts";
 import { batchFileName, enroll, freshIdNo, makeStaff, makeUnit, runBatchToEnd, signIn, testDb, uploadFile } from "../fixtures/index.ts";
 import { signCardChallenge, type TestCardKey } from "../fixtures/pki.ts";
 import { giveCard } from "../fixtures/sign-in.ts";
@@ -440,27 +440,5 @@ describe("重寄認證信", () => {
 		expect(stranger).toMatchObject({ ok: false, code: "NO_APPLICATION" });
 		expect(stranger.ok ? "" : stranger.message).toContain("請洽您的投保單位");
 		expect(await applicationForPerson(db, freshIdNo())).toBeNull();
-	});
-});
-
-describe("a window stored by the first version (SQLite tables)", () => {
-	it("keeps working: its row moves to the key-value entry and the tables are dropped", async () => {
-		const stub = windowOf(`legacy-${crypto.randomUUID()}`, 1);
-		const expiresAt = Date.now() + 60_000;
-		await runInDurableObject(stub, async (_: VerificationWindow, state) => {
-			state.storage.sql.exec("CREATE TABLE _schema_version (version INTEGER NOT NULL)");
-			state.storage.sql.exec("INSERT INTO _schema_version (version) VALUES (1)");
-			state.storage.sql.exec(
-				`CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 1), registration_id TEXT NOT NULL, generation INTEGER NOT NULL,
-				ticket_hash TEXT NOT NULL, opened_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, status TEXT NOT NULL)`,
-			);
-			state.storage.sql.exec("INSERT INTO state VALUES (1, 'reg-legacy', 1, 'hash-legacy', 1, ?, 'open')", expiresAt);
-		});
-		await evictDurableObject(stub);
-		expect(await stub.describe()).toMatchObject({ registrationId: "reg-legacy", ticketHash: "hash-legacy", expiresAt, status: "open" });
-		const tables = await runInDurableObject(stub, async (_: VerificationWindow, state) =>
-			state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('state', '_schema_version')").toArray(),
-		);
-		expect(tables).toEqual([]);
 	});
 });

@@ -5,7 +5,7 @@ import { auditLog, people, roster } from "../../schema/d1.ts";
 import { checkDigitFor } from "../../workers/domain/national-id.ts";
 import { AppError } from "../../workers/errors.ts";
 import { loadRoster, ROSTER_MAX_ROWS } from "../../workers/services/roster-feed.ts";
-import { ROSTER_CHUNK_ROWS } from "../../workers/services/roster-sql.ts";
+import { ROSTER_CHUNK_ROWS } from "../../workers/sql/roster.ts";
 import { freshIdNo, makePerson, makeUnit, testDb } from "../fixtures/index.ts";
 
 const db = testDb();

@@ -5,14 +5,14 @@ import { MAX_FILE_BYTES } from "../domain/csv-rows.ts";
 import { normalizeEmail } from "../domain/email.ts";
 import { BATCH_STATUS_LABELS } from "../domain/batch-status.ts";
 import { BOM } from "../domain/result-files.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv, Db } from "../env.ts";
 import { AppError } from "../errors.ts";
 import { readUploadForm } from "../lib/multipart-form.ts";
 import { validate } from "../lib/validate.ts";
 import { requirePerson } from "../middleware/session.ts";
 import { getVisibleBatch } from "../services/batch-records.ts";
 import { uploadBatch } from "../services/upload-batch.ts";
-import { handoffCounts } from "../services/verification-sql.ts";
+import { handoffCounts } from "../services/verification-queries.ts";
 import { BatchProgressPage, type MailProgress } from "../../web/pages/batch-progress.tsx";
 import { UploadPage, type UploadField, type UploadFormValues } from "../../web/pages/batch-upload.tsx";
 
@@ -95,17 +95,17 @@ export const batchUploadRoutes = new Hono<AppEnv>()
 			failureCount: batch.failureCount,
 			failureMessage: batch.failureMessage,
 			// After 入檔完畢 the registrants' windows open and their mails go out: hand-offs by state.
-			verification: batch.status === "done" ? await handoffCounts(c.env.DB, batch.id) : null,
-			mail: await mailProgress(c.env.DB, batch),
+			verification: batch.status === "done" ? await handoffCounts(c.var.db, batch.id) : null,
+			mail: await mailProgress(c.var.db, batch),
 		});
 	})
 	.get("/:id", validate("param", batchParam), async (c) => {
 		const batch = await getVisibleBatch(c.var.db, requirePerson(c.var.person), c.req.valid("param").id);
-		return c.render(<BatchProgressPage batch={batch} mail={await mailProgress(c.env.DB, batch)} />, { title: "上傳結果", scripts: ["batch-progress.js"] });
+		return c.render(<BatchProgressPage batch={batch} mail={await mailProgress(c.var.db, batch)} />, { title: "上傳結果", scripts: ["batch-progress.js"] });
 	});
 
 /** After 入檔完畢: how many of the registrants' verification mails have gone out so far. */
-async function mailProgress(db: D1Database, batch: { id: string; status: string; successCount: number }): Promise<MailProgress | null> {
+async function mailProgress(db: Db, batch: { id: string; status: string; successCount: number }): Promise<MailProgress | null> {
 	if (batch.status !== "done") return null;
 	const counts = await handoffCounts(db, batch.id);
 	return { sent: counts.opened, superseded: counts.superseded, expected: batch.successCount };

@@ -18,7 +18,7 @@ import {
 	type RosterEntry,
 	upsertPeopleChunk,
 	upsertRosterChunk,
-} from "./roster-sql.ts";
+} from "../sql/roster.ts";
 
 export const ROSTER_HEADER = ["unit_code", "id_no", "name", "enrolled_on", "withdrawn_on"] as const;
 /** The same columns in NHI's own terms. */

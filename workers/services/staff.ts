@@ -90,7 +90,7 @@ export async function authorizeClerk(db: Db, manager: SignedInPerson, unitCode: 
 	const grant = { role: "clerk" as const, email, authorizedBy: maskIdNo(manager.idNo), authorizedAt: now, revokedAt: null };
 	await db.batch([
 		// A person not known yet (not on any roster): their birth date is unknown until the roster or the
-		// card registry brings it, as for roster members (roster-sql.ts).
+		// card registry brings it, as for roster members (workers/sql/roster.ts).
 		db.insert(people).values({ idNo, name, birthDate: "", email, createdAt: now }).onConflictDoNothing(),
 		current
 			? db

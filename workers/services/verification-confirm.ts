@@ -18,7 +18,7 @@ import { sendMail } from "../mail/outbox.ts";
 import { audit } from "./audit.ts";
 import { checkNhiCardProof, verifyNhiCardProof } from "./card-proof.ts";
 import { completionMail } from "./verification-mail.ts";
-import { ticketRecord, type RegistrantRecord } from "./verification-sql.ts";
+import { ticketRecord, type RegistrantRecord } from "./verification-queries.ts";
 import { ticketHash } from "./verification.ts";
 
 /** 您已完成電子郵件信箱認證，歡迎開始使用本系統！ (seed 註冊申請人2/2, 網頁訊息). */
@@ -80,14 +80,14 @@ type Found = NonNullable<Awaited<ReturnType<typeof ticketRecord>>>;
 
 async function findTicket(db: Db, ticket: string): Promise<Found | null> {
 	if (!TICKET_SHAPE.test(ticket)) return null;
-	return ticketRecord(db.$client, await ticketHash(ticket));
+	return ticketRecord(db, await ticketHash(ticket));
 }
 
 function stateOf(t: Found, now: number): TicketState {
-	if (t.spent_at !== null) return "spent";
-	if (t.generation !== t.ticket_generation) return "superseded";
+	if (t.spentAt !== null) return "spent";
+	if (t.generation !== t.ticketGeneration) return "superseded";
 	if (t.status === "verified") return "spent";
-	if (t.status === "expired" || t.ticket_expires_at <= now) return "expired";
+	if (t.status === "expired" || t.ticketExpiresAt <= now) return "expired";
 	return "ok";
 }
 
@@ -95,16 +95,16 @@ function describe(t: Found, state: TicketState): TicketLookup {
 	return {
 		state,
 		registration: {
-			id: t.registration_id,
-			generation: t.ticket_generation,
+			id: t.registrationId,
+			generation: t.ticketGeneration,
 			status: t.status,
-			unitCode: t.unit_code,
-			maskedId: maskIdNo(t.id_no),
+			unitCode: t.unitCode,
+			maskedId: maskIdNo(t.idNo),
 			name: t.name,
 		},
-		unitName: t.unit_name ?? t.unit_code,
+		unitName: t.unitName ?? t.unitCode,
 		maskedEmail: maskEmail(t.email),
-		expiresAt: t.ticket_expires_at,
+		expiresAt: t.ticketExpiresAt,
 	};
 }
 
@@ -142,7 +142,7 @@ export async function checkRegistrantCard(db: Db, input: { ticket: string; cardP
 		if (err instanceof AppError && err.code === "FORBIDDEN") return { ok: false, code: "CARD_PROOF_FAILED", message: err.message };
 		throw err;
 	}
-	if (card.idNo !== t.id_no) return refuse(db, t, "WRONG_CARD", now);
+	if (card.idNo !== t.idNo) return refuse(db, t, "WRONG_CARD", now);
 	return { ok: true };
 }
 
@@ -169,17 +169,17 @@ export async function confirmRegistration(env: Env, db: Db, input: ConfirmInput)
 		if (err instanceof AppError && err.code === "FORBIDDEN") return refuse(db, t, "CARD_PROOF_FAILED", now, err.message);
 		throw err;
 	}
-	if (card.idNo !== t.id_no) return refuse(db, t, "WRONG_CARD", now);
+	if (card.idNo !== t.idNo) return refuse(db, t, "WRONG_CARD", now);
 
-	const problems = passwordProblems(password, { idNo: t.id_no, birthDate: t.birth_date ?? "" });
+	const problems = passwordProblems(password, { idNo: t.idNo, birthDate: t.birthDate ?? "" });
 	if (problems.length > 0) {
 		const outcome = await refuse(db, t, "PASSWORD_RULES", now, problems.map((p) => PASSWORD_PROBLEM_MESSAGES[p]).join(""));
 		return { ...outcome, problems };
 	}
 
 	const passwordHash = await hashPassword(password);
-	const window = env.VERIFICATION_WINDOW.getByName(windowName(t.registration_id, t.ticket_generation));
-	const result: WindowOutcome = await window.confirm({ passwordHash, idNo: t.id_no, now });
+	const window = env.VERIFICATION_WINDOW.getByName(windowName(t.registrationId, t.ticketGeneration));
+	const result: WindowOutcome = await window.confirm({ passwordHash, idNo: t.idNo, now });
 	if (!result.ok) {
 		switch (result.code) {
 			case "ALREADY_CONFIRMED":
@@ -201,18 +201,18 @@ export async function confirmRegistration(env: Env, db: Db, input: ConfirmInput)
 		}
 	}
 
-	await audit(db, { actor: maskIdNo(t.id_no), unitCode: t.unit_code, action: "registration.confirm", target: t.registration_id }, now);
+	await audit(db, { actor: maskIdNo(t.idNo), unitCode: t.unitCode, action: "registration.confirm", target: t.registrationId }, now);
 	await sendCompletionMail(env, db, t, now);
 	return { ok: true, message: CONFIRMED_MESSAGE };
 }
 
-async function sendCompletionMail(env: Env, db: Db, t: RegistrantRecord & { ticket_generation: number }, now: number): Promise<void> {
+async function sendCompletionMail(env: Env, db: Db, t: RegistrantRecord & { ticketGeneration: number }, now: number): Promise<void> {
 	try {
 		await sendMail(
 			env,
 			db,
 			completionMail({
-				idempotencyKey: `verified:${t.registration_id}:${t.ticket_generation}`,
+				idempotencyKey: `verified:${t.registrationId}:${t.ticketGeneration}`,
 				to: t.email,
 				name: t.name,
 				verifiedAt: now,
@@ -222,7 +222,7 @@ async function sendCompletionMail(env: Env, db: Db, t: RegistrantRecord & { tick
 	} catch (err) {
 		// The registration is confirmed whatever becomes of the notice: a stored mail is retried by the
 		// daily job, and the registrant already saw the success message.
-		console.error(JSON.stringify({ completionMail: t.registration_id, error: err instanceof Error ? err.message : String(err) }));
+		console.error(JSON.stringify({ completionMail: t.registrationId, error: err instanceof Error ? err.message : String(err) }));
 	}
 }
 
@@ -230,10 +230,10 @@ async function refuse(db: Db, t: Found | null, code: ConfirmCode, now: number, m
 	await audit(
 		db,
 		{
-			actor: t ? maskIdNo(t.id_no) : null,
-			unitCode: t?.unit_code ?? null,
+			actor: t ? maskIdNo(t.idNo) : null,
+			unitCode: t?.unitCode ?? null,
 			action: "registration.confirm.failed",
-			target: t?.registration_id ?? null,
+			target: t?.registrationId ?? null,
 			detail: code,
 		},
 		now,

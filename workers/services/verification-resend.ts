@@ -11,7 +11,8 @@ import type { Db } from "../env.ts";
 import { sendMail } from "../mail/outbox.ts";
 import { audit } from "./audit.ts";
 import { verificationMail, WINDOW_MS } from "./verification-mail.ts";
-import { insertTickets, recordResend, registrantRecord, resendHistory, type RegistrantRecord } from "./verification-sql.ts";
+import { insertTickets, recordResend } from "../sql/verification.ts";
+import { registrantRecord, resendHistory, type RegistrantRecord } from "./verification-queries.ts";
 import { drawTicket, ticketHash } from "./verification.ts";
 
 export const RESEND_COOLDOWN_MS = 60_000;
@@ -50,24 +51,24 @@ export type Application = {
 
 /** The person's application, for the 重寄認證信 page; null when there is none (contact the unit). */
 export async function applicationForPerson(db: Db, idNo: string, now = Date.now()): Promise<Application | null> {
-	const r = await registrantRecord(db.$client, idNo);
+	const r = await registrantRecord(db, idNo);
 	if (!r) return null;
 	return {
 		status: effectiveStatus(r, now),
 		maskedEmail: maskEmail(r.email),
-		unitName: r.unit_name ?? r.unit_code,
-		expiresAt: r.expires_at,
+		unitName: r.unitName ?? r.unitCode,
+		expiresAt: r.expiresAt,
 	};
 }
 
 function effectiveStatus(r: RegistrantRecord, now: number): RegistrationStatus {
-	return r.status === "pending" && r.expires_at !== null && r.expires_at <= now ? "expired" : r.status;
+	return r.status === "pending" && r.expiresAt !== null && r.expiresAt <= now ? "expired" : r.status;
 }
 
 /** A new verification mail and window for the person's pending or expired application. */
 export async function requestResend(env: Env, db: Db, input: ResendInput): Promise<ResendOutcome> {
 	const now = input.now ?? Date.now();
-	const r = await registrantRecord(env.DB, input.idNo);
+	const r = await registrantRecord(db, input.idNo);
 	if (!r) return refuse(db, input.idNo, null, "NO_APPLICATION", now);
 	if (r.status === "verified") return refuse(db, input.idNo, r, "ALREADY_VERIFIED", now);
 	let email: string | null = null;
@@ -77,7 +78,7 @@ export async function requestResend(env: Env, db: Db, input: ResendInput): Promi
 	}
 
 	const dayStart = taipeiDayStartMs(taipeiToday(now));
-	const history = await resendHistory(env.DB, input.idNo, dayStart, now - RESEND_COOLDOWN_MS);
+	const history = await resendHistory(db, input.idNo, dayStart, now - RESEND_COOLDOWN_MS);
 	if (history.last !== null && history.last > now - RESEND_COOLDOWN_MS) {
 		const secondsLeft = Math.max(1, Math.ceil((history.last + RESEND_COOLDOWN_MS - now) / 1000));
 		return refuse(db, input.idNo, r, "COOLDOWN", now, secondsLeft);
@@ -86,7 +87,7 @@ export async function requestResend(env: Env, db: Db, input: ResendInput): Promi
 
 	const won = await recordResend(env.DB, {
 		idNo: input.idNo,
-		registrationId: r.registration_id,
+		registrationId: r.registrationId,
 		generation: r.generation,
 		email,
 		now,
@@ -101,25 +102,25 @@ export async function requestResend(env: Env, db: Db, input: ResendInput): Promi
 	const to = email ?? r.email;
 	const ticket = drawTicket();
 	const hash = await ticketHash(ticket);
-	const [stored] = await insertTickets(env.DB, null, [[hash, r.registration_id, generation, now, now + WINDOW_MS]]);
-	if (!stored || stored.ticket_hash !== hash) throw new Error(`resend ${r.registration_id}: generation ${generation} already has a ticket`);
-	await env.VERIFICATION_WINDOW.getByName(windowName(r.registration_id, generation)).open({
-		registrationId: r.registration_id,
+	const [stored] = await insertTickets(env.DB, null, [[hash, r.registrationId, generation, now, now + WINDOW_MS]]);
+	if (!stored || stored.ticketHash !== hash) throw new Error(`resend ${r.registrationId}: generation ${generation} already has a ticket`);
+	await env.VERIFICATION_WINDOW.getByName(windowName(r.registrationId, generation)).open({
+		registrationId: r.registrationId,
 		generation,
 		ticketHash: hash,
-		expiresAt: stored.expires_at,
+		expiresAt: stored.expiresAt,
 	});
 	await sendMail(
 		env,
 		db,
 		verificationMail({
-			idempotencyKey: `resend:${r.registration_id}:${generation}`,
+			idempotencyKey: `resend:${r.registrationId}:${generation}`,
 			to,
 			name: r.name,
-			unitName: r.unit_name ?? r.unit_code,
+			unitName: r.unitName ?? r.unitCode,
 			ticket,
-			issuedAt: stored.issued_at,
-			expiresAt: stored.expires_at,
+			issuedAt: stored.issuedAt,
+			expiresAt: stored.expiresAt,
 			origin: env.APP_ORIGIN,
 		}),
 		{ now },
@@ -128,14 +129,14 @@ export async function requestResend(env: Env, db: Db, input: ResendInput): Promi
 		db,
 		{
 			actor: maskIdNo(input.idNo),
-			unitCode: r.unit_code,
+			unitCode: r.unitCode,
 			action: "registration.resend",
-			target: r.registration_id,
+			target: r.registrationId,
 			detail: email && email !== r.email ? "email-changed" : null,
 		},
 		now,
 	);
-	return { ok: true, maskedEmail: maskEmail(to), expiresAt: stored.expires_at };
+	return { ok: true, maskedEmail: maskEmail(to), expiresAt: stored.expiresAt };
 }
 
 async function refuse(
@@ -146,7 +147,7 @@ async function refuse(
 	now: number,
 	secondsLeft?: number,
 ): Promise<ResendOutcome & { ok: false }> {
-	await audit(db, { actor: maskIdNo(idNo), unitCode: r?.unit_code ?? null, action: "registration.resend.refused", target: r?.registration_id ?? null, detail: code }, now);
+	await audit(db, { actor: maskIdNo(idNo), unitCode: r?.unitCode ?? null, action: "registration.resend.refused", target: r?.registrationId ?? null, detail: code }, now);
 	const message = code === "COOLDOWN" && secondsLeft !== undefined ? `認證信已寄出，請於${secondsLeft}秒後再試。` : RESEND_MESSAGES[code];
 	return { ok: false, code, message, ...(secondsLeft === undefined ? {} : { secondsLeft }) };
 }

@@ -19,7 +19,8 @@ import type { Db } from "../env.ts";
 import { base64url, fromBase64url, randomToken, sha256Hex } from "../lib/crypto.ts";
 import { sendMails, type SendOptions } from "../mail/outbox.ts";
 import { verificationMail, WINDOW_MS } from "./verification-mail.ts";
-import { countQueued, insertTickets, queuedHandoffs, setHandoffState, type HandoffRow } from "./verification-sql.ts";
+import { insertTickets, queuedHandoffs, setHandoffState, type HandoffRow } from "../sql/verification.ts";
+import { countQueued } from "./verification-queries.ts";
 
 /**
  * Windows per wave, and so per alarm invocation of the BatchUpload, for a batch opening windows alone.
@@ -108,31 +109,31 @@ export async function openWindowsWave(
 	const now = options.now ?? Date.now();
 	const rows = await queuedHandoffs(env.DB, batchId, limit);
 	const live = rows.filter((r) => isLive(r, batchId));
-	const dead = rows.filter((r) => !isLive(r, batchId)).map((r) => r.registration_id);
+	const dead = rows.filter((r) => !isLive(r, batchId)).map((r) => r.registrationId);
 
 	const key = await crypto.subtle.importKey("raw", fromBase64url(options.ticketKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 	type Minted = { row: HandoffRow; ticket: string; hash: string };
 	const minted: Minted[] = await Promise.all(
 		live.map(async (row) => {
-			const ticket = await deriveTicket(key, batchId, row.registration_id, row.generation);
+			const ticket = await deriveTicket(key, batchId, row.registrationId, row.generation);
 			return { row, ticket, hash: await ticketHash(ticket) };
 		}),
 	);
 	const stored = new Map(
-		(await insertTickets(env.DB, batchId, minted.map((m) => [m.hash, m.row.registration_id, m.row.generation, now, now + WINDOW_MS]))).map((t) => [
-			t.registration_id,
+		(await insertTickets(env.DB, batchId, minted.map((m) => [m.hash, m.row.registrationId, m.row.generation, now, now + WINDOW_MS]))).map((t) => [
+			t.registrationId,
 			t,
 		]),
 	);
 	const windows: (Minted & { issuedAt: number; expiresAt: number })[] = [];
 	for (const m of minted) {
-		const t = stored.get(m.row.registration_id);
+		const t = stored.get(m.row.registrationId);
 		if (!t) throw new Error(`verify ${batchId}: a ticket of the wave was not stored`);
-		if (t.ticket_hash === m.hash) {
-			windows.push({ ...m, issuedAt: t.issued_at, expiresAt: t.expires_at });
-		} else if (t.batch_id !== batchId) {
+		if (t.ticketHash === m.hash) {
+			windows.push({ ...m, issuedAt: t.issuedAt, expiresAt: t.expiresAt });
+		} else if (t.batchId !== batchId) {
 			// A 重寄認證信 (or another upload) issued this generation's ticket first and mailed it.
-			dead.push(m.row.registration_id);
+			dead.push(m.row.registrationId);
 		} else {
 			// One ticket per (registration, generation), derived the same way on every replay: another hash
 			// here means the ticket key changed under a live step, and the stored ticket cannot be re-shown.
@@ -142,8 +143,8 @@ export async function openWindowsWave(
 
 	let calls = 0;
 	await forEachLimit(windows, WINDOW_RPC_CONCURRENCY, async (w) => {
-		await env.VERIFICATION_WINDOW.getByName(windowName(w.row.registration_id, w.row.generation)).open({
-			registrationId: w.row.registration_id,
+		await env.VERIFICATION_WINDOW.getByName(windowName(w.row.registrationId, w.row.generation)).open({
+			registrationId: w.row.registrationId,
 			generation: w.row.generation,
 			ticketHash: w.hash,
 			expiresAt: w.expiresAt,
@@ -156,10 +157,10 @@ export async function openWindowsWave(
 		db,
 		windows.map((w) =>
 			verificationMail({
-				idempotencyKey: batchMailKey(batchId, w.row.registration_id),
+				idempotencyKey: batchMailKey(batchId, w.row.registrationId),
 				to: w.row.email,
 				name: w.row.name,
-				unitName: w.row.unit_name ?? "",
+				unitName: w.row.unitName ?? "",
 				ticket: w.ticket,
 				issuedAt: w.issuedAt,
 				expiresAt: w.expiresAt,
@@ -168,19 +169,19 @@ export async function openWindowsWave(
 		),
 		{ ...options.mail, now },
 	);
-	const settled = windows.filter((w) => statuses.get(batchMailKey(batchId, w.row.registration_id)) !== "queued").map((w) => w.row.registration_id);
+	const settled = windows.filter((w) => statuses.get(batchMailKey(batchId, w.row.registrationId)) !== "queued").map((w) => w.row.registrationId);
 
 	const writes = [
 		...(dead.length > 0 ? [setHandoffState(env.DB, batchId, "superseded", dead)] : []),
 		...(settled.length > 0 ? [setHandoffState(env.DB, batchId, "opened", settled)] : []),
 	];
 	if (writes.length > 0) await env.DB.batch(writes);
-	return { opened: settled.length, superseded: dead.length, deferred: windows.length - settled.length, remaining: await countQueued(env.DB, batchId) };
+	return { opened: settled.length, superseded: dead.length, deferred: windows.length - settled.length, remaining: await countQueued(db, batchId) };
 }
 
 /** Still this upload's registration, at the hand-off's generation, waiting for verification. */
 function isLive(row: HandoffRow, batchId: string): boolean {
-	return row.status === "pending" && row.generation === row.handoff_generation && row.registration_batch_id === batchId;
+	return row.status === "pending" && row.generation === row.handoffGeneration && row.registrationBatchId === batchId;
 }
 
 /**

@@ -1,5 +1,6 @@
-// Raw SQL of the operator roster feed's bulk path (STYLE 10, 11): rows travel as one JSON parameter per
-// chunk and are spread with json_each, so a 100,000-row roster is a few dozen statements, not 100,000.
+// Raw SQL of the operator roster feed's bulk path (STYLE 10, 11: raw SQL only on bulk paths, all of it
+// in workers/sql/): rows travel as one JSON parameter per chunk and are spread with json_each, so a
+// 100,000-row roster is a few dozen statements, not 100,000.
 // Every write is an upsert, so loading the same file again leaves the same rows.
 
 /** One valid roster row: 在保保險對象 of a unit, or a former one when withdrawnOn is set. */

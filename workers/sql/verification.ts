@@ -1,30 +1,36 @@
-// Verification's SQL in one place: the bulk statements of a wave of windows (rows travel as ONE JSON
-// parameter read with json_each: D1 allows 100 bound parameters per statement) and the guarded writes
-// a VerificationWindow makes. Every write is idempotent or guarded, so a replay changes nothing.
+// Verification's raw SQL (STYLE 10, 11: raw SQL only on bulk paths, all of it in workers/sql/): the bulk
+// statements of a wave of windows (rows travel as ONE JSON parameter read with json_each: D1 allows 100
+// bound parameters per statement), and the guarded multi-statement writes of a confirmation and a
+// resend, whose conditions (INSERT … SELECT … WHERE EXISTS) drizzle cannot say. Rows come back in
+// camelCase. Every write is idempotent or guarded, so a replay changes nothing. Single-row reads are
+// drizzle: workers/services/verification-queries.ts.
 import type { RegistrationStatus } from "../../schema/d1.ts";
+
+/** What names one window: its registration, generation and ticket. */
+export type WindowKey = { registrationId: string; generation: number; ticketHash: string };
 
 /** A queued hand-off joined with what its mail needs. */
 export type HandoffRow = {
-	registration_id: string;
-	handoff_generation: number;
+	registrationId: string;
+	handoffGeneration: number;
 	generation: number;
 	status: RegistrationStatus;
-	registration_batch_id: string;
+	registrationBatchId: string;
 	email: string;
 	name: string | null;
-	unit_name: string | null;
+	unitName: string | null;
 };
 
 /** [ticketHash, registrationId, generation, issuedAt, expiresAt] */
 export type TicketTuple = [string, string, number, number, number];
 export type StoredTicket = {
-	registration_id: string;
+	registrationId: string;
 	generation: number;
-	ticket_hash: string;
+	ticketHash: string;
 	/** The batch whose verify step issued it; null for a 重寄認證信. */
-	batch_id: string | null;
-	issued_at: number;
-	expires_at: number;
+	batchId: string | null;
+	issuedAt: number;
+	expiresAt: number;
 };
 
 /**
@@ -63,8 +69,26 @@ export async function queuedHandoffs(db: D1Database, batchId: string, limit: num
 			LIMIT ?2`,
 		)
 		.bind(batchId, limit)
-		.all<HandoffRow>();
-	return results;
+		.all<{
+			registration_id: string;
+			handoff_generation: number;
+			generation: number;
+			status: RegistrationStatus;
+			registration_batch_id: string;
+			email: string;
+			name: string | null;
+			unit_name: string | null;
+		}>();
+	return results.map((r) => ({
+		registrationId: r.registration_id,
+		handoffGeneration: r.handoff_generation,
+		generation: r.generation,
+		status: r.status,
+		registrationBatchId: r.registration_batch_id,
+		email: r.email,
+		name: r.name,
+		unitName: r.unit_name,
+	}));
 }
 
 /** Sets the state of some hand-offs of a batch (queued → opened | superseded). */
@@ -77,34 +101,6 @@ export function setHandoffState(db: D1Database, batchId: string, state: "opened"
 		.bind(batchId, state, JSON.stringify(registrationIds));
 }
 
-/** How many batches have hand-offs waiting for their window and mail (the batches in their verify step). */
-export async function countBatchesOpening(db: D1Database): Promise<number> {
-	const row = await db
-		.prepare(`SELECT count(*) AS n FROM (SELECT DISTINCT batch_id FROM verification_handoffs WHERE state = 'queued')`)
-		.first<{ n: number }>();
-	return row?.n ?? 0;
-}
-
-/** Hand-offs of a batch still waiting for their window and mail. */
-export async function countQueued(db: D1Database, batchId: string): Promise<number> {
-	const row = await db
-		.prepare(`SELECT count(*) AS n FROM verification_handoffs WHERE batch_id = ?1 AND state = 'queued'`)
-		.bind(batchId)
-		.first<{ n: number }>();
-	return row?.n ?? 0;
-}
-
-/** A batch's hand-offs by state, for the status JSON and the bench. */
-export async function handoffCounts(db: D1Database, batchId: string): Promise<{ queued: number; opened: number; superseded: number }> {
-	const { results } = await db
-		.prepare(`SELECT state, count(*) AS n FROM verification_handoffs WHERE batch_id = ?1 GROUP BY state`)
-		.bind(batchId)
-		.all<{ state: "queued" | "opened" | "superseded"; n: number }>();
-	const counts = { queued: 0, opened: 0, superseded: 0 };
-	for (const r of results) counts[r.state] = r.n;
-	return counts;
-}
-
 /**
  * Inserts the tickets of a wave, keeping any that exist (one per registration and generation), and
  * answers what is stored: on a replay the stored issue and expiry times win, so the window and the
@@ -113,7 +109,14 @@ export async function handoffCounts(db: D1Database, batchId: string): Promise<{ 
 export async function insertTickets(db: D1Database, batchId: string | null, tickets: readonly TicketTuple[]): Promise<StoredTicket[]> {
 	if (tickets.length === 0) return [];
 	const json = JSON.stringify(tickets);
-	const [, stored] = await db.batch([
+	const [, stored] = await db.batch<{
+		registration_id: string;
+		generation: number;
+		ticket_hash: string;
+		batch_id: string | null;
+		issued_at: number;
+		expires_at: number;
+	}>([
 		db
 			.prepare(
 				`INSERT INTO verification_tickets (ticket_hash, registration_id, generation, batch_id, issued_at, expires_at)
@@ -130,27 +133,14 @@ export async function insertTickets(db: D1Database, batchId: string | null, tick
 			)
 			.bind(json),
 	]);
-	return (stored?.results ?? []) as StoredTicket[];
-}
-
-export type WindowKey = { registrationId: string; generation: number; ticketHash: string };
-export type WindowStanding = "open" | "ALREADY_CONFIRMED" | "EXPIRED" | "SUPERSEDED";
-
-/** What D1 says of one window now: still open, or why not. */
-export async function windowStanding(db: D1Database, key: WindowKey, now: number): Promise<WindowStanding> {
-	const row = await db
-		.prepare(
-			`SELECT g.generation, g.status, t.spent_at, t.expires_at
-			FROM registrations g LEFT JOIN verification_tickets t
-				ON t.ticket_hash = ?2 AND t.registration_id = g.id AND t.generation = ?3
-			WHERE g.id = ?1`,
-		)
-		.bind(key.registrationId, key.ticketHash, key.generation)
-		.first<{ generation: number; status: RegistrationStatus; spent_at: number | null; expires_at: number | null }>();
-	if (!row || row.generation !== key.generation || row.expires_at === null) return "SUPERSEDED";
-	if (row.spent_at !== null || row.status === "verified") return "ALREADY_CONFIRMED";
-	if (row.status === "expired" || row.expires_at <= now) return "EXPIRED";
-	return "open";
+	return (stored?.results ?? []).map((t) => ({
+		registrationId: t.registration_id,
+		generation: t.generation,
+		ticketHash: t.ticket_hash,
+		batchId: t.batch_id,
+		issuedAt: t.issued_at,
+		expiresAt: t.expires_at,
+	}));
 }
 
 /**
@@ -190,69 +180,6 @@ export async function confirmInD1(
 			.bind(...args.slice(0, 4)),
 	]);
 	return (verified?.meta.changes ?? 0) === 1;
-}
-
-/** At the window's end: a registration still pending at this generation becomes expired. */
-export async function expireRegistration(db: D1Database, input: { registrationId: string; generation: number; now: number }): Promise<boolean> {
-	const result = await db
-		.prepare(`UPDATE registrations SET status = 'expired', updated_at = ?3 WHERE id = ?1 AND generation = ?2 AND status = 'pending'`)
-		.bind(input.registrationId, input.generation, input.now)
-		.run();
-	return result.meta.changes === 1;
-}
-
-/** A registration with what the registrant's pages and mails show, and its current ticket's expiry. */
-export type RegistrantRecord = {
-	registration_id: string;
-	id_no: string;
-	generation: number;
-	status: RegistrationStatus;
-	unit_code: string;
-	email: string;
-	name: string | null;
-	birth_date: string | null;
-	unit_name: string | null;
-	/** Expiry of the current generation's ticket; null while no window has been opened for it. */
-	expires_at: number | null;
-};
-
-const REGISTRANT_COLUMNS = `g.id AS registration_id, g.id_no, g.generation, g.status, g.unit_code, g.email,
-	coalesce(p.name, r.name) AS name, p.birth_date, u.name AS unit_name, c.expires_at`;
-const REGISTRANT_JOINS = `LEFT JOIN people p ON p.id_no = g.id_no
-	LEFT JOIN roster r ON r.unit_code = g.unit_code AND r.id_no = g.id_no
-	LEFT JOIN units u ON u.code = g.unit_code
-	LEFT JOIN verification_tickets c ON c.registration_id = g.id AND c.generation = g.generation`;
-
-/** A ticket (by hash) with its registration as it is now. */
-export async function ticketRecord(
-	db: D1Database,
-	hash: string,
-): Promise<(RegistrantRecord & { ticket_generation: number; ticket_expires_at: number; spent_at: number | null }) | null> {
-	return db
-		.prepare(
-			`SELECT ${REGISTRANT_COLUMNS}, t.generation AS ticket_generation, t.expires_at AS ticket_expires_at, t.spent_at
-			FROM verification_tickets t JOIN registrations g ON g.id = t.registration_id ${REGISTRANT_JOINS}
-			WHERE t.ticket_hash = ?1`,
-		)
-		.bind(hash)
-		.first();
-}
-
-/** A person's registration, if they have one (one per person). */
-export async function registrantRecord(db: D1Database, idNo: string): Promise<RegistrantRecord | null> {
-	return db.prepare(`SELECT ${REGISTRANT_COLUMNS} FROM registrations g ${REGISTRANT_JOINS} WHERE g.id_no = ?1`).bind(idNo).first();
-}
-
-/** 重寄認證信 requests of a person: how many since `dayStart`, and the latest (looked for since `cooldownStart` too). */
-export async function resendHistory(db: D1Database, idNo: string, dayStart: number, cooldownStart: number): Promise<{ today: number; last: number | null }> {
-	const row = await db
-		.prepare(
-			`SELECT coalesce(sum(at >= ?2), 0) AS today, max(at) AS last
-			FROM resend_requests WHERE id_no = ?1 AND at >= min(?2, ?3)`,
-		)
-		.bind(idNo, dayStart, cooldownStart)
-		.first<{ today: number; last: number | null }>();
-	return { today: row?.today ?? 0, last: row?.last ?? null };
 }
 
 /**

@@ -1,6 +1,6 @@
-// The batch pipeline's bulk SQL, in one place. Rows travel as JSON parameters read with json_each
-// (D1 allows 100 bound parameters per statement; one JSON value may be up to 2 MB). Every write is
-// idempotent, so a replayed step changes nothing.
+// The batch pipeline's bulk SQL (STYLE 10, 11: raw SQL only on bulk paths, all of it in workers/sql/).
+// Rows travel as JSON parameters read with json_each (D1 allows 100 bound parameters per statement;
+// one JSON value may be up to 2 MB). Every write is idempotent, so a replayed step changes nothing.
 
 /**
  * One chunk of the register step, atomically (db.batch is one transaction), so what it checks cannot
@@ -14,7 +14,7 @@
  * 3. set the progress counter to an absolute value.
  * A replay of a chunk that landed changes nothing: its results exist, so 2 finds the same rows.
  * The registrants are handed to verification after 入檔完畢, by the verify step (queueHandoffs in
- * verification-sql.ts), from the registrations this batch issued.
+ * workers/sql/verification.ts), from the registrations this batch issued.
  *
  * Speed (npm run bench): a new registration's id is `<batch>.<row>`, so inserts into its indexes and
  * the hand-offs' stay sequential (random ids made them three times slower at 100,000 rows); and in 2
@@ -74,18 +74,4 @@ export async function registerChunk(
 			.bind(batchId, now, input.contactsJson, unitCode),
 		db.prepare(`UPDATE batches SET rows_done = ?2 WHERE id = ?1`).bind(batchId, input.rowsDone),
 	]);
-}
-
-/** Exact counts of a batch, from its stored results. */
-export async function countResults(db: D1Database, batchId: string): Promise<{ total: number; success: number; failed: number }> {
-	const row = await db
-		.prepare(
-			`SELECT count(*) AS total, coalesce(sum(outcome <> 'failed'), 0) AS success
-			FROM batch_rows WHERE batch_id = ?1`,
-		)
-		.bind(batchId)
-		.first<{ total: number; success: number }>();
-	const total = row?.total ?? 0;
-	const success = row?.success ?? 0;
-	return { total, success, failed: total - success };
 }
