@@ -11,7 +11,7 @@
 // object of the figures. Exit code 1 when a check fails.
 //
 // Options: --clerks=50 --rows=1000 --registrants=200 (at most 300) --browsers=100 change the scale;
-// --state-dir=<dir> (default /dev/shm: see scripts/lib/state-dir.ts).
+// --state-dir=<dir> (default /dev/shm: see scripts/lib/throwaway-portal.ts).
 // Uploads still running when the 6-minute phase ends are followed afterwards with no other load (up to 4
 // minutes): an upload is lost only if it never reaches 入檔完畢. The progress lines show workerd's open
 // files by kind: local workerd keeps each Durable Object's SQLite open, and its ulimit -n ends a run that
@@ -21,21 +21,20 @@
 // (default 900). The Worker runs from a snapshot (bundle + wrangler.toml + assets), so edits saved
 // meanwhile do not restart workerd. wrangler dev is stopped and its temp dir removed whatever happens.
 
-import { createPrivateKey, sign } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { formatRocDate, taipeiToday } from "../workers/domain/roc-date.ts";
-import { buildDemoData, renderDemoSql, Rng, type DemoDataSet } from "./demo-data.ts";
-import { type BenchCard, benchCards, benchCardsSql } from "./lib/bench-confirm.ts";
+import { Rng, type DemoDataSet } from "./demo-data.ts";
+import { type BenchCard, benchCards, benchCardsSql, CARDED_MEMBERS, confirmRegistrant, type Registrant, registrantTickets } from "./lib/bench-confirm.ts";
 import { buildRoster, buildUploadFile, newIdNo, rosterSql, type Member, type UploadFile } from "./lib/bench-data.ts";
-import { expectStatus, LoadSession, RouteStats, timedFetch, type TimedAnswer } from "./lib/load-http.ts";
+import { expectStatus, RouteStats, timedFetch, type TimedAnswer } from "./lib/load-http.ts";
 import { PortalClient } from "./lib/portal-client.ts";
+import { ThrowawayPortal } from "./lib/throwaway-portal.ts";
 import { descendantsNamed } from "./lib/workerd-stats.ts";
-import { stateRoot } from "./lib/state-dir.ts";
-import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
+import { sleep } from "./lib/wrangler-dev.ts";
 
 // The issue's scale by default; --clerks / --rows / --registrants / --browsers run a smaller or larger one.
 const { values: options } = parseArgs({
@@ -50,10 +49,8 @@ const { values: options } = parseArgs({
 });
 const CLERKS = Number(options.clerks);
 const ROWS_PER_FILE = Number(options.rows);
-const REGISTRANTS = Math.min(Number(options.registrants), 300);
+const REGISTRANTS = Math.min(Number(options.registrants), CARDED_MEMBERS);
 const BENCH_TIMEOUT_MS = Number(options["timeout-s"]) * 1000;
-/** Rows of the earlier upload whose registrants confirm: benchCards() gives the first 300 members a card. */
-const CARDED_ROWS = 300;
 const BROWSERS = Number(options.browsers);
 /** Of the browsing users, one in ten is the unit's manager (who sees all the uploads); the rest are clerks. */
 const MANAGER_BROWSERS = Math.ceil(BROWSERS / 10);
@@ -65,8 +62,6 @@ const STATUS_POLL_MS = 1_000;
 const REGISTRANT_SPREAD_MS = 10_000;
 /** One request's bound; a slower answer counts as an error ("timeout"). */
 const REQUEST_TIMEOUT_MS = 60_000;
-/** 確定 hashes the password (600,000 PBKDF2 iterations): 200 of them queue on two cores. */
-const CONFIRM_TIMEOUT_MS = 180_000;
 /** The measured phase ends at the latest after this; uploads not ended by then are followed unloaded. */
 const LOAD_TIMEOUT_MS = 6 * 60_000;
 /** After the phase, an upload still not at 入檔完畢 within this long (no other load) counts as lost. */
@@ -79,53 +74,9 @@ const MAX_DRAIN_POLLS = DRAIN_TIMEOUT_MS / STATUS_POLL_MS;
 const PREPARE_TIMEOUT_MS = 3 * 60_000;
 const LOAD_SEED = 20_261_127;
 const UNIT = "110001000";
-const PASSWORD = "Load@2026x";
-const CONFIRMED_MESSAGE = "您已完成電子郵件信箱認證，歡迎開始使用本系統！";
-const VERIFICATION_SUBJECT = "健保卡網路服務-註冊成功";
-const PRE_SESSION_COOKIE = "__Host-pre";
-
-
-
-// ---- lifecycle: one temp dir, one wrangler dev, torn down whatever happens -------------------------
-
-const stateDir = stateRoot(options["state-dir"]);
-const workDir = mkdtempSync(path.join(stateDir.dir, "nhi-load-"));
-const persistTo = path.join(workDir, "state");
-const snapshotDir = path.join(workDir, "worker");
-let dev: WranglerDev | null = null;
-let shuttingDown = false;
 
 /** wrangler dev's log outlives the temp dir here, for a look after a failed run. */
-const KEPT_LOG = path.join(tmpdir(), "nhi-bench-load-wrangler.log");
-
-async function teardown(): Promise<void> {
-	await dev?.stop();
-	if (dev && existsSync(dev.logFile)) copyFileSync(dev.logFile, KEPT_LOG);
-	dev = null;
-	rmSync(workDir, { recursive: true, force: true });
-}
-
-async function abort(message: string, exitCode: number): Promise<never> {
-	if (shuttingDown) return new Promise<never>(() => undefined);
-	shuttingDown = true;
-	console.error(`\n${message}`);
-	if (dev && exitCode === 1) console.error(`\nLast lines of wrangler dev's output:\n${dev.logTail(15)}`);
-	await teardown().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
-	process.exit(exitCode);
-}
-
-function onSignal(signal: NodeJS.Signals, exitCode: number): void {
-	if (shuttingDown) process.exit(exitCode);
-	void abort(`bench:load ${signal === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated"}: stopping wrangler dev and removing its temp dir.`, exitCode);
-}
-
-process.on("SIGINT", () => onSignal("SIGINT", 130));
-process.on("SIGTERM", () => onSignal("SIGTERM", 143));
-process.on("exit", () => {
-	dev?.killNow();
-	rmSync(workDir, { recursive: true, force: true });
-});
-setTimeout(() => void abort(`bench:load timed out after ${BENCH_TIMEOUT_MS / 1000} s (--timeout-s).`, 1), BENCH_TIMEOUT_MS).unref();
+const portal = new ThrowawayPortal({ name: "load", stateDir: options["state-dir"], timeoutMs: BENCH_TIMEOUT_MS, keepLog: path.join(tmpdir(), "nhi-bench-load-wrangler.log") });
 
 /**
  * Open file descriptors of the workerd processes under wrangler dev, by kind (sockets, SQLite files of
@@ -133,9 +84,9 @@ setTimeout(() => void abort(`bench:load timed out after ${BENCH_TIMEOUT_MS / 100
  * open, and its RLIMIT_NOFILE (ulimit -n) is what ends a run that opens too many.
  */
 function workerdOpenFiles(): string {
-	if (!dev) return "none";
+	if (!portal.dev) return "none";
 	const kinds = new Map<string, number>();
-	for (const pid of descendantsNamed(dev.pid, "workerd")) {
+	for (const pid of descendantsNamed(portal.dev.pid, "workerd")) {
 		let fds: string[] = [];
 		try {
 			fds = readdirSync(`/proc/${pid}/fd`);
@@ -165,13 +116,6 @@ function since(t0: number): string {
 	return `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 }
 
-async function executeSqlFile(name: string, sql: string): Promise<void> {
-	const file = path.join(workDir, name);
-	writeFileSync(file, sql);
-	await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file]);
-	rmSync(file);
-}
-
 function staffOf(data: DemoDataSet, role: "manager" | "clerk"): string {
 	const s = data.staff.find((m) => m.unitCode === UNIT && m.role === role && m.revokedAt == null);
 	if (!s) throw new Error(`the demo unit ${UNIT} has no ${role}`);
@@ -183,7 +127,7 @@ function staffOf(data: DemoDataSet, role: "manager" | "clerk"): string {
 type Clerk = { idNo: string; name: string; email: string };
 
 /** 授權管理: the manager authorizes the load's clerks (POST /staff, 303 back to the list each). */
-async function authorizeClerks(manager: LoadSession, clerks: readonly Clerk[]): Promise<void> {
+async function authorizeClerks(manager: PortalClient, clerks: readonly Clerk[]): Promise<void> {
 	for (const clerk of clerks) {
 		const body = new URLSearchParams({ _csrf: manager.csrf, unitCode: UNIT, idNo: clerk.idNo, name: clerk.name, email: clerk.email });
 		const answer = await timedFetch(null, "POST /staff", `${manager.origin}/staff`, { method: "POST", headers: manager.headers(true), body, timeoutMs: REQUEST_TIMEOUT_MS }, expectStatus(303));
@@ -199,7 +143,7 @@ function fileName(): string {
 function registrantsFile(cards: readonly BenchCard[]): { bytes: Uint8Array<ArrayBuffer>; emails: Map<string, string> } {
 	const emails = new Map<string, string>();
 	const lines = ["身分證號,電子郵件,行動電話,聯絡電話"];
-	cards.slice(0, CARDED_ROWS).forEach((card, i) => {
+	cards.slice(0, CARDED_MEMBERS).forEach((card, i) => {
 		const email = `registrant${i + 1}@load.example.tw`;
 		emails.set(card.idNo, email);
 		lines.push(`${card.idNo},${email},09${String(30_000_000 + i)},`);
@@ -207,7 +151,7 @@ function registrantsFile(cards: readonly BenchCard[]): { bytes: Uint8Array<Array
 	return { bytes: new TextEncoder().encode(`\uFEFF${lines.join("\r\n")}\r\n`), emails };
 }
 
-function uploadForm(session: LoadSession, clerk: Clerk, name: string, bytes: Uint8Array<ArrayBuffer>): FormData {
+function uploadForm(session: PortalClient, clerk: Clerk, name: string, bytes: Uint8Array<ArrayBuffer>): FormData {
 	const form = new FormData();
 	form.set("_csrf", session.csrf);
 	form.set("unitCode", UNIT);
@@ -222,43 +166,40 @@ function batchIdOf(answer: TimedAnswer | null): string | null {
 }
 
 /** Uploads the registrants' file as the demo clerk and waits until its verify step has mailed everyone. */
-async function prepareRegistrants(origin: string, clerkIdNo: string, cards: readonly BenchCard[]): Promise<{ card: BenchCard; ticket: string }[]> {
-	const session = new LoadSession(origin, clerkIdNo);
-	await session.signIn(REQUEST_TIMEOUT_MS);
+async function prepareRegistrants(origin: string, clerkIdNo: string, cards: readonly BenchCard[]): Promise<Registrant[]> {
+	const session = await signedIn(origin, clerkIdNo);
 	const file = registrantsFile(cards);
 	const form = uploadForm(session, { idNo: clerkIdNo, name: "示範承辦人", email: "clerk1@shumei.example.tw" }, fileName(), file.bytes);
 	const answer = await timedFetch(null, "POST /batches", `${origin}/batches`, { method: "POST", headers: session.headers(true), body: form, timeoutMs: REQUEST_TIMEOUT_MS }, expectStatus(303));
 	const batchId = batchIdOf(answer);
 	if (!batchId) throw new Error(`the registrants' upload answered ${answer?.status ?? "nothing"}`);
-	const portal = new PortalClient(origin);
-	await portal.signIn(clerkIdNo);
 	const deadline = Date.now() + PREPARE_TIMEOUT_MS;
 	for (;;) {
-		const s = await portal.status(batchId);
+		const s = await session.status(batchId);
 		if (s.status === "failed") throw new Error(`the registrants' upload failed: ${s.failureMessage ?? ""}`);
 		if (s.status === "done" && s.verification && s.verification.queued === 0) {
-			if (s.successCount !== CARDED_ROWS) throw new Error(`the registrants' upload registered ${s.successCount} of ${CARDED_ROWS}`);
+			if (s.successCount !== CARDED_MEMBERS) throw new Error(`the registrants' upload registered ${s.successCount} of ${CARDED_MEMBERS}`);
 			break;
 		}
 		if (Date.now() > deadline) throw new Error(`the registrants' upload is still ${s.label} after ${PREPARE_TIMEOUT_MS / 1000} s`);
 		await sleep(500);
 	}
-	const ready: { card: BenchCard; ticket: string }[] = [];
-	for (const card of cards) {
-		if (ready.length === REGISTRANTS) break;
-		const email = file.emails.get(card.idNo);
-		if (!email) continue;
-		const mail = ((await portal.mailbox(email)) ?? []).find((m) => m.subject === VERIFICATION_SUBJECT);
-		const ticket = mail && /\/verify\?ticket=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
-		if (ticket) ready.push({ card, ticket });
-	}
+	const ready = await registrantTickets(session, file.emails, cards, REGISTRANTS);
 	if (ready.length < REGISTRANTS) throw new Error(`only ${ready.length} registrants have a verification mail (${REGISTRANTS} wanted)`);
 	return ready;
 }
 
+/** A browser signed in as one of the staff (demo sign-in) holding the upload page's CSRF token. */
+async function signedIn(origin: string, idNo: string): Promise<PortalClient> {
+	const client = new PortalClient(origin);
+	await client.signIn(idNo);
+	await client.loadCsrfToken();
+	return client;
+}
+
 /** 【共N筆資料】 on the manager's records page: every upload of the unit in the default date range. */
-async function recordsTotal(manager: LoadSession): Promise<number> {
-	const res = await fetch(`${manager.origin}/batches?status=all`, { headers: manager.headers(), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+async function recordsTotal(manager: PortalClient): Promise<number> {
+	const res = await fetch(`${manager.origin}/batches?status=all`, { headers: manager.headers(false, "text/html"), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
 	const html = await res.text();
 	const total = /【共(\d+)筆資料】/.exec(html)?.[1];
 	if (res.status !== 200 || total === undefined) throw new Error(`GET /batches answered ${res.status} without 【共N筆資料】`);
@@ -270,7 +211,7 @@ async function recordsTotal(manager: LoadSession): Promise<number> {
 const batchStatus = z.object({ status: z.string(), label: z.string(), totalRows: z.number(), successCount: z.number(), failureCount: z.number() });
 type Upload = {
 	clerk: Clerk;
-	session: LoadSession;
+	session: PortalClient;
 	file: UploadFile;
 	batchId: string | null;
 	final: z.infer<typeof batchStatus> | null;
@@ -316,46 +257,17 @@ async function clerkRun(stats: RouteStats, upload: Upload, start: number, deadli
 	}
 }
 
-/** A registrant: the mail's link, 讀取 with their card, 確定. Resolves true when the 網頁訊息 says confirmed. */
-async function registrantRun(stats: RouteStats, origin: string, card: BenchCard, ticket: string, delayMs: number): Promise<boolean> {
+/** A registrant: the mail's link, 讀取 with their card, 確定, after `delayMs`. Resolves true when the 網頁訊息 says confirmed. */
+async function registrantRun(stats: RouteStats, origin: string, registrant: Registrant, delayMs: number): Promise<boolean> {
 	await sleep(delayMs);
-	const page = await timedFetch(stats, "GET /verify", `${origin}/verify?ticket=${encodeURIComponent(ticket)}`, { timeoutMs: REQUEST_TIMEOUT_MS }, (a) =>
-		a.status === 200 && /data-csrf="/.test(a.text) ? null : `${a.status} ${/data-state="(\w+)"/.exec(a.text)?.[1] ?? ""}`.trim(),
-	);
-	const cookie = page?.headers.getSetCookie().find((c) => c.startsWith(`${PRE_SESSION_COOKIE}=`))?.split(";")[0];
-	const csrf = page && /data-csrf="([^"]+)"/.exec(page.text)?.[1];
-	if (!cookie || !csrf) return false;
-
-	const challenge = await timedFetch(
-		stats,
-		"POST /verify/challenge",
-		`${origin}/verify/challenge`,
-		{
-			method: "POST",
-			headers: { Origin: origin, Cookie: cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json", Accept: "application/json" },
-			body: JSON.stringify({ purpose: "registrant-card" }),
-			timeoutMs: REQUEST_TIMEOUT_MS,
-		},
-		expectStatus(200),
-	);
-	if (challenge?.status !== 200) return false;
-	const issued = z.object({ challengeId: z.string(), challenge: z.string() }).parse(JSON.parse(challenge.text));
-	// What the reader helper's virtual backend signs (reader/): the card's key over the challenge text.
-	const payload = Buffer.from(`nhi-card-challenge\n${origin}\n${issued.challenge}\n${card.cardNo}`, "utf8");
-	const signature = sign("sha256", payload, { key: createPrivateKey({ key: card.privateJwk, format: "jwk" }), dsaEncoding: "ieee-p1363" }).toString("base64url");
-
-	const body = new URLSearchParams({ _csrf: csrf, ticket, challengeId: issued.challengeId, cardNo: card.cardNo, signature, password: PASSWORD, passwordConfirm: PASSWORD });
-	const confirmed = await timedFetch(stats, "POST /verify", `${origin}/verify`, { method: "POST", headers: { Origin: origin, Cookie: cookie }, body, timeoutMs: CONFIRM_TIMEOUT_MS }, (a) =>
-		a.status === 200 && a.text.includes(CONFIRMED_MESSAGE) ? null : `${a.status} ${/data-code="(\w+)"/.exec(a.text)?.[1] ?? "refused"}`,
-	);
-	return confirmed?.status === 200 && confirmed.text.includes(CONFIRMED_MESSAGE);
+	return confirmRegistrant(stats, origin, registrant);
 }
 
 /** A user on 健保卡註冊申請上傳紀錄查詢: a view, a pause, until told to stop. */
-async function browserRun(stats: RouteStats, session: LoadSession, rng: Rng, until: () => boolean, deadline: number): Promise<void> {
+async function browserRun(stats: RouteStats, session: PortalClient, rng: Rng, until: () => boolean, deadline: number): Promise<void> {
 	await sleep(rng.int(0, BROWSE_THINK_MS));
 	for (let i = 0; i < MAX_BROWSE_VIEWS && !until() && Date.now() < deadline; i++) {
-		await timedFetch(stats, "GET /batches", `${session.origin}/batches`, { headers: session.headers(), timeoutMs: REQUEST_TIMEOUT_MS }, (a) =>
+		await timedFetch(stats, "GET /batches", `${session.origin}/batches`, { headers: session.headers(false, "text/html"), timeoutMs: REQUEST_TIMEOUT_MS }, (a) =>
 			a.status === 200 && a.text.includes("筆資料】") ? null : String(a.status),
 		);
 		await sleep(BROWSE_THINK_MS + rng.int(-200, 200));
@@ -364,53 +276,42 @@ async function browserRun(stats: RouteStats, session: LoadSession, rng: Rng, unt
 
 // ---- main ----------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
 	const t0 = performance.now();
 	const otherWorkerd = descendantsNamed(0, "workerd").length;
-	log(`Load bench: ${CLERKS} clerks uploading ${ROWS_PER_FILE.toLocaleString("en")}-row files at once, ${REGISTRANTS} registrants confirming, ${BROWSERS} users on the records page (${workDir}; state on ${stateDir.kind})`);
+	log(`Load bench: ${CLERKS} clerks uploading ${ROWS_PER_FILE.toLocaleString("en")}-row files at once, ${REGISTRANTS} registrants confirming, ${BROWSERS} users on the records page (${portal.workDir}; state on ${portal.stateKind})`);
 	log(`  ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}${otherWorkerd > 0 ? `; ${otherWorkerd} other workerd process(es) running (tests?): figures may suffer` : ""}`);
 
 	log("1. bundling the Worker, migrating and seeding the demo data, the roster and the registrants' cards…");
-	const snapshot: WorkerSnapshot = await snapshotWorker(snapshotDir);
-	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
-	const demo = buildDemoData();
-	await executeSqlFile("seed.sql", renderDemoSql(demo).join("\n"));
+	const demo = await portal.prepare();
 	const rng = new Rng(LOAD_SEED);
 	const taken = new Set(demo.people.map((p) => p.idNo));
-	const members: Member[] = buildRoster(rng, taken, CARDED_ROWS + CLERKS * ROWS_PER_FILE);
-	await executeSqlFile("roster.sql", rosterSql(UNIT, members));
+	const members: Member[] = buildRoster(rng, taken, CARDED_MEMBERS + CLERKS * ROWS_PER_FILE);
 	const cards = benchCards(members);
-	await executeSqlFile("cards.sql", benchCardsSql(cards));
+	await portal.executeSql("roster.sql", rosterSql(UNIT, members) + benchCardsSql(cards));
 	log(`  ${members.length.toLocaleString("en")} insured members of ${UNIT}, ${cards.length} cards — ${since(t0)}`);
 
-	dev = await WranglerDev.start({ persistTo, vars: { OPERATOR_TOKEN: crypto.randomUUID() }, logFile: path.join(workDir, "wrangler-dev.log"), snapshot });
-	const origin = dev.origin;
+	const { origin } = await portal.start({ OPERATOR_TOKEN: crypto.randomUUID() });
 	log(`  wrangler dev answers at ${origin} — ${since(t0)}`);
 
 	log(`2. the manager authorizes ${CLERKS} clerks through 授權管理 (POST /staff)…`);
-	const manager = new LoadSession(origin, staffOf(demo, "manager"));
-	await manager.signIn(REQUEST_TIMEOUT_MS);
+	const manager = await signedIn(origin, staffOf(demo, "manager"));
 	const clerks: Clerk[] = Array.from({ length: CLERKS }, (_, i) => ({ idNo: newIdNo(rng, taken), name: `負載承辦${String(i + 1).padStart(2, "0")}`, email: `clerk${i + 1}@load.example.tw` }));
 	await authorizeClerks(manager, clerks);
 
-	log(`3. an earlier upload of ${CARDED_ROWS} carded members, followed until every verification mail is out…`);
+	log(`3. an earlier upload of ${CARDED_MEMBERS} carded members, followed until every verification mail is out…`);
 	const registrants = await prepareRegistrants(origin, staffOf(demo, "clerk"), cards);
 	log(`  ${registrants.length} registrants hold a verification mail and their card — ${since(t0)}`);
 
 	log(`4. signing in ${CLERKS} clerks and ${BROWSERS} browsing users (POST /dev/sign-in), building the files…`);
 	const uploads: Upload[] = [];
 	for (const [i, clerk] of clerks.entries()) {
-		const session = new LoadSession(origin, clerk.idNo);
-		await session.signIn(REQUEST_TIMEOUT_MS);
-		const slice = members.slice(CARDED_ROWS + i * ROWS_PER_FILE, CARDED_ROWS + (i + 1) * ROWS_PER_FILE);
+		const session = await signedIn(origin, clerk.idNo);
+		const slice = members.slice(CARDED_MEMBERS + i * ROWS_PER_FILE, CARDED_MEMBERS + (i + 1) * ROWS_PER_FILE);
 		uploads.push({ clerk, session, file: buildUploadFile(rng, UNIT, slice, taken, ROWS_PER_FILE), batchId: null, final: null, doneMs: null });
 	}
-	const browsers: LoadSession[] = [];
-	for (let i = 0; i < BROWSERS; i++) {
-		const session = new LoadSession(origin, i < MANAGER_BROWSERS ? manager.idNo : (clerks[i % CLERKS]?.idNo ?? ""));
-		await session.signIn(REQUEST_TIMEOUT_MS);
-		browsers.push(session);
-	}
+	const browsers: PortalClient[] = [];
+	for (let i = 0; i < BROWSERS; i++) browsers.push(await signedIn(origin, i < MANAGER_BROWSERS ? staffOf(demo, "manager") : (clerks[i % CLERKS]?.idNo ?? "")));
 	const recordsBefore = await recordsTotal(manager);
 
 	log(`5. load: ${CLERKS} uploads at once + ${REGISTRANTS} confirmations + ${BROWSERS} users on GET /batches…`);
@@ -422,7 +323,7 @@ async function main(): Promise<void> {
 	const browsing = browsers.map((s) => browserRun(stats, s, rng, () => writersDone, deadline));
 	const writers = Promise.all([
 		Promise.all(uploads.map((u) => clerkRun(stats, u, phase0, deadline))),
-		Promise.all(registrants.map((r) => registrantRun(stats, origin, r.card, r.ticket, rng.int(0, REGISTRANT_SPREAD_MS)))),
+		Promise.all(registrants.map((r) => registrantRun(stats, origin, r, rng.int(0, REGISTRANT_SPREAD_MS)))),
 	]);
 	const progress = setInterval(() => {
 		const done = uploads.filter((u) => u.final).length;
@@ -479,9 +380,7 @@ async function main(): Promise<void> {
 	log(`  registrants: ${confirmed}/${REGISTRANTS} confirmed; 5xx answers: ${serverErrors}`);
 	for (const p of problems) console.error(`  FAILED: ${p}`);
 	log(`Done in ${since(t0)}.`);
-
-	shuttingDown = true;
-	await teardown();
+	await portal.stop();
 	const routes = Object.fromEntries(stats.summaries().map((s) => [s.route, { n: s.count, rps: s.perSecond, p50: s.p50, p95: s.p95, p99: s.p99, max: s.max, errors: s.errors }]));
 	console.log(
 		JSON.stringify({
@@ -499,7 +398,7 @@ async function main(): Promise<void> {
 			routes,
 		}),
 	);
-	if (problems.length > 0) process.exitCode = 1;
+	return problems.length > 0 ? 1 : 0;
 }
 
-main().catch((err: unknown) => abort(`bench:load failed: ${err instanceof Error ? err.message : String(err)}`, 1));
+portal.run(main);

@@ -13,26 +13,24 @@
 // are merged into `results`: add a measurement by writing another one and calling it from main().
 //
 // Options: --roster=feed (default: POST /api/operator/roster) | --roster=sql (wrangler d1 execute --file);
-// --timeout-s=600; --state-dir=<dir> (default /dev/shm: see scripts/lib/state-dir.ts). BENCH_LOG=<file> keeps wrangler dev's whole output there. The Worker is bundled once at the start and run with --no-bundle from a snapshot
+// --timeout-s=600; --state-dir=<dir> (default /dev/shm: see scripts/lib/throwaway-portal.ts). BENCH_LOG=<file> keeps wrangler dev's whole output there. The Worker is bundled once at the start and run with --no-bundle from a snapshot
 // (bundle, wrangler.toml, assets), so that edits made meanwhile do not restart workerd mid-run.
 // Always stops wrangler dev and removes its temp dir: on success, failure, Ctrl-C and time-out.
 
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { maskIdNo } from "../workers/domain/mask.ts";
-import { buildDemoData, renderDemoSql, Rng, type DemoDataSet } from "./demo-data.ts";
-import { benchCards, benchCardsSql, measureConfirm } from "./lib/bench-confirm.ts";
+import { VERIFICATION_MAIL_SUBJECT } from "../workers/services/verification-mail.ts";
+import { Rng } from "./demo-data.ts";
+import { type BenchCard, benchCards, benchCardsSql, confirmRegistrant, emailsInFile, registrantTickets } from "./lib/bench-confirm.ts";
+import { RouteStats } from "./lib/load-http.ts";
 import { buildRoster, buildUploadFile, type Member, rosterCsvChunks, rosterSql, type UploadFile } from "./lib/bench-data.ts";
 import { type BatchStatus, PortalClient, ResponsivenessProbe } from "./lib/portal-client.ts";
 import { PipelineTracer, stepTimings } from "./lib/pipeline-trace.ts";
 import { descendantsNamed, WorkerdSampler } from "./lib/workerd-stats.ts";
-import { stateRoot } from "./lib/state-dir.ts";
-import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
+import { type DemoClerk, largestUnitClerk, ThrowawayPortal } from "./lib/throwaway-portal.ts";
+import { sleep, type WranglerDev } from "./lib/wrangler-dev.ts";
 
-const ROSTER_MEMBERS = 100_000;
-const UPLOAD_ROWS = 100_000;
 const POLL_MS = 50;
 /** How often the pipeline's state row is read (cheap: one SQLite read). */
 const TRACE_MS = 10;
@@ -45,72 +43,34 @@ const VERIFY_STALL_MS = 60_000;
 /** The verify step's progress is read this often: a count over the batch's hand-offs, which competes with the step for workerd. */
 const VERIFY_POLL_MS = 1_000;
 const BENCH_SEED = 20_261_101;
+/** How many registrants confirm (one 確定 after another). */
+const CONFIRM_REQUESTS = 200;
 
 type Results = Record<string, number>;
 
-const { values: options } = parseArgs({ options: { roster: { type: "string", default: "feed" }, "timeout-s": { type: "string", default: "600" }, "state-dir": { type: "string" } } });
+const { values: options } = parseArgs({
+	options: { roster: { type: "string", default: "feed" }, rows: { type: "string", default: "100000" }, "timeout-s": { type: "string", default: "600" }, "state-dir": { type: "string" } },
+});
 if (options.roster !== "feed" && options.roster !== "sql") {
 	console.error("--roster must be feed or sql");
 	process.exit(2);
 }
+/** The upload's rows, and the roster's members (the issue's scale by default; fewer to try the bench out). */
+const UPLOAD_ROWS = Number(options.rows);
+const ROSTER_MEMBERS = UPLOAD_ROWS;
 /** The whole bench is bounded: 10 minutes unless --timeout-s says otherwise. */
 const BENCH_TIMEOUT_MS = Number(options["timeout-s"]) * 1000;
 
-// ---- lifecycle: one temp dir, one wrangler dev, torn down whatever happens -------------------------
-
-const stateDir = stateRoot(options["state-dir"]);
-const workDir = mkdtempSync(path.join(stateDir.dir, "nhi-bench-"));
-const persistTo = path.join(workDir, "state");
-// Not inside the snapshot's directory: wrangler dev --no-bundle watches that one and would reload.
-const snapshotDir = path.join(workDir, "worker");
-let snapshot: WorkerSnapshot | null = null;
-let dev: WranglerDev | null = null;
-let shuttingDown = false;
+const portal = new ThrowawayPortal({ name: "bench", stateDir: options["state-dir"], timeoutMs: BENCH_TIMEOUT_MS, ...(process.env.BENCH_LOG ? { keepLog: process.env.BENCH_LOG } : {}) });
 /** The figures, filled in by the measure functions as they finish (printed even if a later one fails). */
 const results: Results = {};
-
-async function teardown(): Promise<void> {
-	const keepLog = process.env.BENCH_LOG;
-	if (keepLog && dev) copyFileSync(dev.logFile, keepLog);
-	await dev?.stop();
-	dev = null;
-	rmSync(workDir, { recursive: true, force: true });
-}
-
-async function abort(message: string, exitCode: number): Promise<never> {
-	// Already shutting down: the first caller exits (a failure it caused, e.g. a fetch cut off by
-	// stopping wrangler dev, must not pre-empt it).
-	if (shuttingDown) return new Promise<never>(() => undefined);
-	shuttingDown = true;
-	console.error(`\n${message}`);
-	if (Object.keys(results).length > 1) console.error(`Figures measured before that: ${JSON.stringify(results)}`);
-	if (dev && exitCode === 1) {
-		const errors = dev.logErrors(10);
-		if (errors.length > 0) console.error(`\nErrors in wrangler dev's output:\n${errors.join("\n")}`);
-		console.error(`\nLast lines of wrangler dev's output:\n${dev.logTail(15)}`);
-	}
-	await teardown().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
-	process.exit(exitCode);
-}
-
-/** Ctrl-C: tear down; a second Ctrl-C exits at once (the exit hook still kills wrangler dev). */
-function onSignal(signal: NodeJS.Signals, exitCode: number): void {
-	if (shuttingDown) process.exit(exitCode);
-	void abort(`bench ${signal === "SIGINT" ? "interrupted (Ctrl-C)" : "terminated"}: stopping wrangler dev and removing its temp dir.`, exitCode);
-}
-
-process.on("SIGINT", () => onSignal("SIGINT", 130));
-process.on("SIGTERM", () => onSignal("SIGTERM", 143));
-// Last resort if something exits the process without teardown: nothing may outlive the bench.
-process.on("exit", () => {
-	dev?.killNow();
-	rmSync(workDir, { recursive: true, force: true });
+portal.onTeardown((code) => {
+	if (code !== 0 && Object.keys(results).length > 1) console.error(`Figures measured before that: ${JSON.stringify(results)}`);
 });
-setTimeout(() => void abort(`bench timed out after ${BENCH_TIMEOUT_MS / 1000} s (--timeout-s): stopping wrangler dev and removing its temp dir.`, 1), BENCH_TIMEOUT_MS).unref();
 
 /** workerd processes on this machine that are not ours (a test run of another engineer, say). */
 function otherWorkerd(): number {
-	return descendantsNamed(0, "workerd").length - (dev ? descendantsNamed(dev.pid, "workerd").length : 0);
+	return descendantsNamed(0, "workerd").length - (portal.dev ? descendantsNamed(portal.dev.pid, "workerd").length : 0);
 }
 
 function log(line: string): void {
@@ -123,37 +83,6 @@ function since(t0: number): string {
 
 // ---- setup ---------------------------------------------------------------------------------------
 
-type DemoClerk = { unitCode: string; unitName: string; insured: number; idNo: string; name: string; email: string };
-
-/** The demo unit with the most insured members, and its first clerk (承辦人). */
-function largestUnitClerk(data: DemoDataSet): DemoClerk {
-	const insured = new Map<string, number>();
-	for (const r of data.roster) if (r.withdrawnOn == null) insured.set(r.unitCode, (insured.get(r.unitCode) ?? 0) + 1);
-	const [unitCode, count] = [...insured].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
-	const unit = data.units.find((u) => u.code === unitCode);
-	const clerk = data.staff.find((s) => s.unitCode === unitCode && s.role === "clerk" && s.revokedAt == null);
-	const person = data.people.find((p) => p.idNo === clerk?.idNo);
-	if (!unit || !clerk || !person) throw new Error("the demo data has no unit with a clerk");
-	return { unitCode, unitName: unit.name, insured: count, idNo: clerk.idNo, name: person.name, email: clerk.email };
-}
-
-async function executeSqlFile(name: string, sql: string): Promise<void> {
-	const file = path.join(workDir, name);
-	writeFileSync(file, sql);
-	await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file]);
-	rmSync(file);
-}
-
-async function startPortal(operatorToken: string): Promise<WranglerDev> {
-	dev = await WranglerDev.start({
-		persistTo,
-		vars: { OPERATOR_TOKEN: operatorToken },
-		logFile: path.join(workDir, "wrangler-dev.log"),
-		...(snapshot ? { snapshot } : {}),
-	});
-	return dev;
-}
-
 /**
  * Loads the roster through the operator feed (on a wrangler dev of its own), or with bulk INSERTs when
  * asked or when the feed is not there. Either way no wrangler dev runs afterwards: the measured one
@@ -161,21 +90,21 @@ async function startPortal(operatorToken: string): Promise<WranglerDev> {
  */
 async function loadRoster(operatorToken: string, unitCode: string, members: readonly Member[]): Promise<void> {
 	if (options.roster === "feed") {
-		const portal = new PortalClient((await startPortal(operatorToken)).origin);
+		const client = new PortalClient((await portal.start({ OPERATOR_TOKEN: operatorToken })).origin);
 		const t0 = performance.now();
 		let received = 0;
 		for (const chunk of rosterCsvChunks(unitCode, members, ROSTER_FEED_CHUNK_ROWS)) {
-			const answer = await portal.postRoster(operatorToken, chunk);
+			const answer = await client.postRoster(operatorToken, chunk);
 			if (answer === null) {
 				log("  the operator roster feed answers 404 (not there yet): loading with wrangler d1 execute instead.");
-				await stopPortal();
+				await portal.stop();
 				return loadRosterBySql(unitCode, members);
 			}
 			if (answer.failed > 0) throw new Error(`the roster feed refused ${answer.failed} of ${answer.received} rows`);
 			received += answer.upserted;
 		}
 		const ms = performance.now() - t0;
-		await stopPortal();
+		await portal.stop();
 		log(
 			`  roster: ${received.toLocaleString("en")} members through POST /api/operator/roster (${Math.ceil(members.length / ROSTER_FEED_CHUNK_ROWS)} requests)` +
 				` in ${(ms / 1000).toFixed(1)} s, ${Math.round(received / (ms / 1000)).toLocaleString("en")} rows/s`,
@@ -188,13 +117,8 @@ async function loadRoster(operatorToken: string, unitCode: string, members: read
 /** Bulk INSERTs with wrangler d1 execute, which must not write the SQLite file under a running workerd. */
 async function loadRosterBySql(unitCode: string, members: readonly Member[]): Promise<void> {
 	const t0 = performance.now();
-	await executeSqlFile("roster.sql", rosterSql(unitCode, members));
+	await portal.executeSql("roster.sql", rosterSql(unitCode, members));
 	log(`  roster: ${members.length.toLocaleString("en")} members with wrangler d1 execute --file (bulk INSERTs) in ${since(t0)}`);
-}
-
-async function stopPortal(): Promise<void> {
-	await dev?.stop();
-	dev = null;
 }
 
 // ---- measurements --------------------------------------------------------------------------------
@@ -205,16 +129,16 @@ async function stopPortal(): Promise<void> {
  * D1 because the status endpoint may not answer meanwhile (its latency is reported separately).
  * peak_rss_mb: the peak RSS of the workerd process running the Worker, from the upload to 入檔完畢.
  */
-async function measureUploadAndImport(portal: PortalClient, devServer: WranglerDev, file: UploadFile, clerk: DemoClerk) {
+async function measureUploadAndImport(client: PortalClient, devServer: WranglerDev, file: UploadFile, clerk: DemoClerk) {
 	const workerd = new WorkerdSampler(devServer.pid);
 	if (workerd.start(POLL_MS).length === 0) log("  (no workerd process found under wrangler dev: peak_rss_mb will be 0)");
 	const probe = new ResponsivenessProbe(devServer.origin, POLL_MS);
 	probe.start();
 
 	const t0 = performance.now();
-	const batchId = await portal.upload({ unitCode: clerk.unitCode, contactName: clerk.name, contactEmail: clerk.email, fileName: file.fileName, bytes: file.bytes });
+	const batchId = await client.upload({ unitCode: clerk.unitCode, contactName: clerk.name, contactEmail: clerk.email, fileName: file.fileName, bytes: file.bytes });
 	const accepted = performance.now();
-	const tracer = new PipelineTracer(persistTo, batchId);
+	const tracer = new PipelineTracer(portal.persistTo, batchId);
 	tracer.start(TRACE_MS);
 
 	// As the clerk's progress page does: poll the status endpoint until 入檔完畢.
@@ -222,7 +146,7 @@ async function measureUploadAndImport(portal: PortalClient, devServer: WranglerD
 	let last: BatchStatus;
 	for (;;) {
 		const before = performance.now();
-		last = await portal.status(batchId);
+		last = await client.status(batchId);
 		const at = performance.now();
 		pollMs.push(at - before);
 		if (last.status === "done" || last.status === "failed") break;
@@ -296,7 +220,7 @@ function msAfter(at: number | undefined, origin: number): string {
 }
 
 /** The end state: counts add up, match what the file was built to give, and the clerk has the mail. */
-async function verifyEndState(portal: PortalClient, final: BatchStatus, file: UploadFile, clerk: DemoClerk, uploadStartedAt: number): Promise<string[]> {
+async function verifyEndState(client: PortalClient, final: BatchStatus, file: UploadFile, clerk: DemoClerk, uploadStartedAt: number): Promise<string[]> {
 	const problems: string[] = [];
 	if (final.totalRows !== file.rows) problems.push(`totalRows ${final.totalRows} ≠ ${file.rows} rows in the file`);
 	if (final.successCount + final.failureCount !== file.rows) {
@@ -307,7 +231,7 @@ async function verifyEndState(portal: PortalClient, final: BatchStatus, file: Up
 	}
 	log(`  counts: 總共上傳${final.totalRows}筆, 成功註冊${final.successCount}筆, 失敗${final.failureCount}筆 (expected ${file.expected.success} / ${file.expected.failed})`);
 
-	const messages = await portal.mailbox(clerk.email);
+	const messages = await client.mailbox(clerk.email);
 	if (messages === null) {
 		log("  clerk mail: skipped (GET /dev/mailbox.json is not there yet)");
 	} else {
@@ -342,14 +266,14 @@ function percentile(values: readonly number[], p: number): number {
  * Object, with its registrant's mail queued — per second. Then every success must have its window, and
  * the first registrants of the file exactly one verification mail whose link carries only a ticket.
  */
-async function measureVerification(portal: PortalClient, batchId: string, final: BatchStatus, file: UploadFile): Promise<{ results: Results; problems: string[] }> {
+async function measureVerification(client: PortalClient, batchId: string, final: BatchStatus, file: UploadFile): Promise<{ results: Results; problems: string[] }> {
 	const t0 = performance.now();
 	let lastProgress = t0;
 	let lastLog = t0;
 	let opened = -1;
 	let status: BatchStatus = final;
 	for (;;) {
-		status = await portal.status(batchId);
+		status = await client.status(batchId);
 		const v = status.verification;
 		if (!v) throw new Error("GET /batches/:id/status has no verification counts (an older portal?)");
 		const now = performance.now();
@@ -378,7 +302,7 @@ async function measureVerification(portal: PortalClient, batchId: string, final:
 	let mailed = 0;
 	for (const [idNo = "", email = ""] of firstRows) {
 		if (!email.includes("@")) continue;
-		const mails = ((await portal.mailbox(email)) ?? []).filter((m) => m.subject === "健保卡網路服務-註冊成功");
+		const mails = ((await client.mailbox(email)) ?? []).filter((m) => m.subject === VERIFICATION_MAIL_SUBJECT);
 		if (mails.length > 1) problems.push(`${mails.length} verification mails to one registrant (${maskIdNo(idNo)})`);
 		for (const m of mails) {
 			if (!/\/verify\?ticket=[A-Za-z0-9_-]{22,}/.test(m.text)) problems.push("a verification mail without its /verify?ticket= link");
@@ -391,19 +315,36 @@ async function measureVerification(portal: PortalClient, batchId: string, final:
 	return { results: { verify_ms: Math.round(ms), windows_per_s: Math.round(v.opened / (ms / 1000)) }, problems };
 }
 
+/**
+ * confirm_p50_ms / confirm_p95_ms: the latency of 確定 (POST /verify until its whole answer) for
+ * CONFIRM_REQUESTS registrants of the batch, one after another; each must show the seed's 網頁訊息.
+ */
+async function measureConfirm(client: PortalClient, fileBytes: Uint8Array, cards: readonly BenchCard[]): Promise<{ results: Results; problems: string[] }> {
+	const ready = await registrantTickets(client, emailsInFile(fileBytes), cards, CONFIRM_REQUESTS);
+	const problems: string[] = [];
+	if (ready.length < CONFIRM_REQUESTS) problems.push(`only ${ready.length} carded registrants have a verification mail (${CONFIRM_REQUESTS} wanted)`);
+	const stats = new RouteStats();
+	let refused = 0;
+	for (const registrant of ready) if (!(await confirmRegistrant(stats, client.origin, registrant))) refused++;
+	const verify = stats.summaries().find((r) => r.route === "POST /verify");
+	if (refused > 0) problems.push(`${refused} confirmations refused: ${JSON.stringify(verify?.errors ?? {})}`);
+	log(
+		`  ${verify?.count ?? 0} registrants confirmed (確定 = POST /verify: card proof, 600,000-iteration PBKDF2, the window's Durable Object, completion mail):` +
+			` p50 ${verify?.p50 ?? 0} ms, p95 ${verify?.p95 ?? 0} ms, max ${verify?.max ?? 0} ms; ${refused} refused`,
+	);
+	return { results: { confirm_p50_ms: verify?.p50 ?? 0, confirm_p95_ms: verify?.p95 ?? 0 }, problems };
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
 	const t0 = performance.now();
 	const operatorToken = crypto.randomUUID();
-	log(`Bench: ${UPLOAD_ROWS.toLocaleString("en")}-row batch import on a throw-away portal (${workDir}; state on ${stateDir.kind})`);
+	log(`Bench: ${UPLOAD_ROWS.toLocaleString("en")}-row batch import on a throw-away portal (${portal.workDir}; state on ${portal.stateKind})`);
 	log(`  ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}${otherWorkerd() > 0 ? `; ${otherWorkerd()} other workerd process(es) running (tests?): figures may suffer` : ""}`);
 
 	log("1. bundling the Worker, migrating and seeding the demo data…");
-	snapshot = await snapshotWorker(snapshotDir);
-	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
-	const demo = buildDemoData();
-	await executeSqlFile("seed.sql", renderDemoSql(demo).join("\n"));
+	const demo = await portal.prepare();
 	const clerk = largestUnitClerk(demo);
 	log(`  ${clerk.unitCode} ${clerk.unitName} (${clerk.insured.toLocaleString("en")} insured in the demo data); clerk ${maskIdNo(clerk.idNo)} ${clerk.email} — ${since(t0)}`);
 
@@ -415,17 +356,17 @@ async function main(): Promise<void> {
 	log("2. loading the roster…");
 	await loadRoster(operatorToken, clerk.unitCode, members);
 	const cards = benchCards(members);
-	await executeSqlFile("cards.sql", benchCardsSql(cards));
+	await portal.executeSql("cards.sql", benchCardsSql(cards));
 	log(`  cards: ${cards.length} NHI cards for the first members, for the registrants who confirm in step 7`);
 	const tDev = performance.now();
-	const devServer = await startPortal(operatorToken);
-	const portal = new PortalClient(devServer.origin);
-	log(`  a fresh wrangler dev answers at ${portal.origin} after ${since(tDev)}`);
+	const devServer = await portal.start({ OPERATOR_TOKEN: operatorToken });
+	const client = new PortalClient(devServer.origin);
+	log(`  a fresh wrangler dev answers at ${client.origin} after ${since(tDev)}`);
 	results.rows = file.rows;
 
 	log("3. signing in as the clerk (POST /dev/sign-in) and reading the form's CSRF token…");
-	await portal.signIn(clerk.idNo);
-	await portal.loadCsrfToken();
+	await client.signIn(clerk.idNo);
+	await client.loadCsrfToken();
 
 	const e = file.expected;
 	log(
@@ -436,30 +377,29 @@ async function main(): Promise<void> {
 	const reloadsBefore = devServer.reloads();
 	if (otherWorkerd() > 0) log(`  note: ${otherWorkerd()} other workerd process(es) are running on this machine (tests?): they compete for the ${availableParallelism()} cores.`);
 	const uploadStartedAt = Date.now();
-	const run = await measureUploadAndImport(portal, devServer, file, clerk);
+	const run = await measureUploadAndImport(client, devServer, file, clerk);
 	Object.assign(results, run.results);
 	reportImport(run, results);
 
 	log("6. following the verify step: the registrants' windows and mails after 入檔完畢…");
-	const verification = await measureVerification(portal, run.batchId, run.final, file);
+	const verification = await measureVerification(client, run.batchId, run.final, file);
 	Object.assign(results, verification.results);
 	await finishRun(run);
 	const reloads = devServer.reloads() - reloadsBefore;
 	if (reloads > 0) log(`  WARNING: wrangler dev reloaded ${reloads} time(s) during the run (wrangler.toml or web/public changed): figures are suspect.`);
 
 	log("7. registrants confirming: 確定 on 健保卡網路服務註冊-電子信箱認證…");
-	const confirm = await measureConfirm(portal, file.bytes, cards, log);
+	const confirm = await measureConfirm(client, file.bytes, cards);
 	Object.assign(results, confirm.results);
 
 	log("8. verifying the end state…");
-	const problems = [...verification.problems, ...confirm.problems, ...(await verifyEndState(portal, run.final, file, clerk, uploadStartedAt))];
+	const problems = [...verification.problems, ...confirm.problems, ...(await verifyEndState(client, run.final, file, clerk, uploadStartedAt))];
 	for (const problem of problems) console.error(`  FAILED: ${problem}`);
 	log(`Done in ${since(t0)}; targets: ≥ 50,000 rows/s, upload < 1,000 ms, workerd < 512 MB, ≥ 200 windows/s.`);
 
-	shuttingDown = true;
-	await teardown();
+	await portal.stop();
 	console.log(JSON.stringify(results));
-	if (problems.length > 0) process.exitCode = 1;
+	return problems.length > 0 ? 1 : 0;
 }
 
-main().catch((err: unknown) => abort(`bench failed: ${err instanceof Error ? err.message : String(err)}`, 1));
+portal.run(main);

@@ -1,6 +1,6 @@
-// npm run test:browser (SPEC §11): the real-browser tests of the pages. It makes a throw-away portal —
-// a fresh --persist-to directory, the D1 migrations applied and the demo data seeded into it, `wrangler
-// dev` on a free loopback port — then runs test/browser/*.test.ts with Node's own test runner (the
+// npm run test:browser (SPEC §11): the real-browser tests of the pages. It makes a throw-away portal
+// (scripts/lib/throwaway-portal.ts: D1 migrated and seeded with the demo data, `wrangler dev` on a free
+// loopback port, its APP_ORIGIN, so mail links lead to it) — then runs test/browser/*.test.ts with Node's own test runner (the
 // portal's address in PORTAL_URL), so the output ends with node:test's summary lines. The demo staff get
 // the demo 註冊密碼 (scripts/demo-credentials.ts), and a reader helper of its own (virtual backend, the demo
 // cards and a fresh dev PKI, allowing only this portal) runs on a free port: READER_URL, for the pages
@@ -14,14 +14,14 @@
 // something failed. Exit code: 0 when every test passed.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { demoCredentialsSql } from "./demo-credentials.ts";
-import { renderDemoSql, buildDemoData, type DemoDataSet } from "./demo-data.ts";
 import { type Chromium, findChromium } from "./lib/chromium.ts";
 import { ReaderHelper, writeReaderKeys } from "./lib/reader-helper.ts";
-import { bundleWorker, freePort, ROOT, runWrangler, WranglerDev } from "./lib/wrangler-dev.ts";
+import { ThrowawayPortal } from "./lib/throwaway-portal.ts";
+import { freePort, ROOT, type WranglerDev } from "./lib/wrangler-dev.ts";
 import { verifyDataSet } from "./seed.ts";
 
 /**
@@ -35,32 +35,15 @@ const TEST_DIR = path.join(ROOT, "test", "browser");
 /** node:test's closing summary: "ℹ tests 5", "ℹ pass 5", … "ℹ duration_ms 1234.5". */
 const SUMMARY_LINE = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /;
 
-const workDir = mkdtempSync(path.join(tmpdir(), "nhi-browser-"));
-const persistTo = path.join(workDir, "state");
+// On the disk, not tmpfs: Chromium profiles are large, and a container's /dev/shm may be small.
+const portal = new ThrowawayPortal({ name: "browser", stateDir: tmpdir(), timeoutMs: RUN_TIMEOUT_MS });
 /** TMPDIR of the test processes: Playwright puts each Chromium's fresh profile here. */
-const browserTmp = path.join(workDir, "browser");
+const browserTmp = path.join(portal.workDir, "browser");
 mkdirSync(browserTmp);
-let dev: WranglerDev | null = null;
-let reader: ReaderHelper | null = null;
 let tests: ChildProcess | null = null;
-let finishing = false;
-let wranglerLogShown = false;
 
 function since(t0: number): string {
 	return `${((performance.now() - t0) / 1000).toFixed(1)} s`;
-}
-
-/** Migrates the fresh local D1 under `dir` and loads the demo data set (the seed's, checked the seed's way). */
-async function prepareLocalDb(dir: string): Promise<DemoDataSet> {
-	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", dir]);
-	const data = buildDemoData();
-	verifyDataSet(data);
-	const file = path.join(workDir, "seed.sql");
-	writeFileSync(file, [...renderDemoSql(data), ...(await demoCredentialsSql(data))].join("\n"));
-	// Local execution runs the whole file as one D1 batch: all or nothing.
-	await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", dir, "--file", file]);
-	rmSync(file);
-	return data;
 }
 
 /** `npm run test:browser -- sign-in environment`: only the files whose names contain one of the words. */
@@ -156,21 +139,16 @@ function stopLeftoverChromium(): number {
 	return pids.length;
 }
 
-function printWranglerLog(): void {
-	if (wranglerLogShown || !dev || !existsSync(dev.logFile)) return;
-	wranglerLogShown = true;
-	const log = readFileSync(dev.logFile, "utf8").trim();
+function printWranglerLog(dev: WranglerDev): void {
+	const log = existsSync(dev.logFile) ? readFileSync(dev.logFile, "utf8").trim() : "";
 	console.log(`\n---- wrangler dev log (${path.basename(dev.logFile)}) ----\n${log.split("\n").slice(-200).join("\n")}\n---- end of wrangler dev log ----`);
 }
 
-/** Stops everything this run started, removes its temp dir, and exits. Runs once. */
-async function finish(exitCode: number, why?: string): Promise<never> {
-	if (finishing) return new Promise<never>(() => undefined);
-	finishing = true;
-	if (why) console.error(`\n${why}`);
-	if (tests) {
-		signalGroup(tests, "SIGTERM");
-		const runner = tests;
+/** Stops the test runner's process group (SIGTERM, then SIGKILL after 5 s) and any Chromium it left behind. */
+async function stopTests(): Promise<void> {
+	const runner = tests;
+	if (runner) {
+		signalGroup(runner, "SIGTERM");
 		await new Promise<void>((resolve) => {
 			const timer = setTimeout(() => {
 				signalGroup(runner, "SIGKILL");
@@ -184,31 +162,18 @@ async function finish(exitCode: number, why?: string): Promise<never> {
 	}
 	const leftovers = stopLeftoverChromium();
 	if (leftovers > 0) console.error(`stopped ${leftovers} Chromium process(es) a test left running`);
-	if (exitCode !== 0) printWranglerLog();
-	if (exitCode !== 0 && reader && existsSync(reader.logFile)) console.log(`\n---- reader helper log ----\n${readFileSync(reader.logFile, "utf8").trim()}\n---- end ----`);
-	await reader?.stop().catch((err: unknown) => console.error(`stopping the reader helper: ${String(err)}`));
-	reader = null;
-	await dev?.stop().catch((err: unknown) => console.error(`stopping wrangler dev: ${String(err)}`));
-	dev = null;
-	rmSync(workDir, { recursive: true, force: true });
-	process.exit(exitCode);
 }
 
-process.on("SIGINT", () => void finish(130, "browser tests interrupted (Ctrl-C)."));
-process.on("SIGTERM", () => void finish(143, "browser tests terminated."));
-// Last resort if something ends the process without finish(): nothing may outlive the run.
+// Last resort if something ends the process without the teardown: nothing may outlive the run.
 process.on("exit", () => {
 	signalGroup(tests, "SIGKILL");
-	dev?.killNow();
-	reader?.killNow();
 	stopLeftoverChromium();
-	rmSync(workDir, { recursive: true, force: true });
 });
-setTimeout(() => void finish(1, `browser tests timed out after ${RUN_TIMEOUT_MS / 60_000} minutes.`), RUN_TIMEOUT_MS).unref();
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
 	const files = testFiles();
-	if (files.length === 0) return finish(1, `no browser tests in ${path.relative(ROOT, TEST_DIR)}/`);
+	if (files.length === 0) throw new Error(`no browser tests in ${path.relative(ROOT, TEST_DIR)}/`);
+	portal.onTeardown(stopTests);
 
 	let t0 = performance.now();
 	const chromium = await findChromium();
@@ -216,36 +181,37 @@ async function main(): Promise<void> {
 	console.log(`Browser tests: Chromium ${chromium.executablePath}, from ${from} (${since(t0)})`);
 	t0 = performance.now();
 	console.log("Browser tests: preparing a throw-away portal (D1 migrated and seeded with the demo data)…");
-	const data = await prepareLocalDb(persistTo);
-	const keysDir = path.join(workDir, "reader-keys");
+	// The demo staff get the demo 註冊密碼; the data set is checked the seed's way.
+	const data = await portal.prepare(async (demo) => {
+		verifyDataSet(demo);
+		return demoCredentialsSql(demo);
+	});
+	const keysDir = path.join(portal.workDir, "reader-keys");
 	const trustedRootsPem = await writeReaderKeys(keysDir, data);
 	const readerPort = await freePort();
 	const readerUrl = `http://127.0.0.1:${readerPort}`;
-	console.log(`  local D1 and the reader helper's cards ready in ${since(t0)}`);
+	console.log(`  local D1, the Worker's bundle and the reader helper's cards ready in ${since(t0)}`);
 	t0 = performance.now();
 	rmSync(path.join(ROOT, "test-results", "browser"), { recursive: true, force: true });
-	// A snapshot of the Worker: an edit saved during the run must not make wrangler dev reload under a test.
-	const bundle = await bundleWorker(path.join(workDir, "bundle"));
-	dev = await WranglerDev.start({
-		persistTo,
-		vars: { READER_URL: readerUrl, TRUSTED_ROOTS_PEM: trustedRootsPem },
-		logFile: path.join(workDir, "wrangler-dev.log"),
-		bundle,
-	});
-	console.log(`  wrangler dev on ${dev.origin} (pid ${dev.pid}), Worker bundled and started in ${since(t0)}`);
+	const dev = await portal.start({ READER_URL: readerUrl, TRUSTED_ROOTS_PEM: trustedRootsPem });
+	console.log(`  wrangler dev on ${dev.origin} (pid ${dev.pid}) started in ${since(t0)}`);
 	// The portal by IP and by name: passkeys need a host name (WebAuthn refuses an IP address as RP ID).
 	const allowOrigins = [dev.origin, dev.origin.replace("127.0.0.1", "localhost")];
-	reader = await ReaderHelper.start({ port: readerPort, keysDir, allowOrigins, logFile: path.join(workDir, "reader.log") });
+	const reader = await ReaderHelper.start({ port: readerPort, keysDir, allowOrigins, logFile: path.join(portal.workDir, "reader.log") });
+	portal.onTeardown(async (exitCode) => {
+		if (exitCode !== 0 && existsSync(reader.logFile)) console.log(`\n---- reader helper log ----\n${readFileSync(reader.logFile, "utf8").trim()}\n---- end ----`);
+		await reader.stop();
+	});
+	process.on("exit", () => reader.killNow());
 	console.log(`  reader helper on ${reader.url} (pid ${reader.pid})\n`);
 
 	const { code, summary } = await runTests(files, dev, reader.url, keysDir, chromium);
-	if (finishing) return; // interrupted or timed out: finish() is already tearing down.
 	if (code !== 0) {
 		// The log first, then node:test's summary again, so the output still ends with it.
-		printWranglerLog();
+		printWranglerLog(dev);
 		if (summary.length > 0) console.log(`\n${summary.join("\n")}`);
 	}
-	return finish(code === 0 ? 0 : 1);
+	return code === 0 ? 0 : 1;
 }
 
-main().catch((err: unknown) => finish(1, `browser tests could not run: ${err instanceof Error ? err.message : String(err)}`));
+portal.run(main);

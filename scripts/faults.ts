@@ -12,19 +12,17 @@
 // with credentials and a spent ticket, or pending with neither — never half.
 //
 // Options: --seed=N (replay; printed at the start), --kills=N (default 6), --timeout-s=900, --state-dir=<dir>
-// (default /dev/shm, as the benches: a SIGKILL leaves files there exactly as on a disk; see lib/state-dir.ts).
+// (default /dev/shm, as the benches: a SIGKILL leaves files there exactly as on a disk; see lib/throwaway-portal.ts).
 
 import { request } from "node:http";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { buildDemoData, renderDemoSql, Rng, type DemoDataSet } from "./demo-data.ts";
-import { benchCards, benchCardsSql, openPage, PASSWORD, readCard, type BenchCard } from "./lib/bench-confirm.ts";
+import { Rng } from "./demo-data.ts";
+import { benchCards, benchCardsSql, confirmForm, emailsInFile, registrantTickets, type BenchCard } from "./lib/bench-confirm.ts";
 import { buildRoster, buildUploadFile, rosterSql } from "./lib/bench-data.ts";
 import { PipelineTracer } from "./lib/pipeline-trace.ts";
 import { PortalClient } from "./lib/portal-client.ts";
-import { stateRoot } from "./lib/state-dir.ts";
-import { runWrangler, sleep, snapshotWorker, type WorkerSnapshot, WranglerDev } from "./lib/wrangler-dev.ts";
+import { largestUnitClerk, ThrowawayPortal } from "./lib/throwaway-portal.ts";
+import { sleep, type WranglerDev } from "./lib/wrangler-dev.ts";
 
 const ROWS = 20_000;
 /** Further batches (as large as the first, other members), uploaded when the pipeline outran a target step. */
@@ -47,12 +45,10 @@ const seed = options.seed !== undefined ? Number(options.seed) : Math.floor(Math
 const KILLS = Math.max(5, Number(options.kills));
 const TIMEOUT_MS = Number(options["timeout-s"]) * 1000;
 
-const stateDir = stateRoot(options["state-dir"]);
-const workDir = mkdtempSync(path.join(stateDir.dir, "nhi-faults-"));
-const persistTo = path.join(workDir, "state");
-let snapshot: WorkerSnapshot | null = null;
-let dev: WranglerDev | null = null;
-let shuttingDown = false;
+const portal = new ThrowawayPortal({ name: "faults", stateDir: options["state-dir"], timeoutMs: TIMEOUT_MS });
+portal.onTeardown((code) => {
+	if (code !== 0) console.error(`(replay with --seed=${seed})`);
+});
 const problems: string[] = [];
 const killsByStep: Record<string, number> = {};
 let restarts = 0;
@@ -61,77 +57,21 @@ function log(line: string): void {
 	console.log(line);
 }
 
-async function teardown(): Promise<void> {
-	await dev?.stop();
-	dev = null;
-	rmSync(workDir, { recursive: true, force: true });
-}
-
-async function abort(message: string, code: number): Promise<never> {
-	if (shuttingDown) return new Promise<never>(() => undefined);
-	shuttingDown = true;
-	console.error(`\n${message}`);
-	if (dev) console.error(`\nLast lines of wrangler dev's output:\n${dev.logTail(15)}`);
-	console.error(`(replay with --seed=${seed})`);
-	await teardown().catch((err: unknown) => console.error(`cleanup: ${String(err)}`));
-	process.exit(code);
-}
-
-process.on("SIGINT", () => (shuttingDown ? process.exit(130) : void abort("interrupted (Ctrl-C): stopping wrangler dev.", 130)));
-process.on("SIGTERM", () => (shuttingDown ? process.exit(143) : void abort("terminated: stopping wrangler dev.", 143)));
-process.on("exit", () => {
-	dev?.killNow();
-	rmSync(workDir, { recursive: true, force: true });
-});
-setTimeout(() => void abort(`timed out after ${TIMEOUT_MS / 1000} s`, 1), TIMEOUT_MS).unref();
-
-async function executeSqlFile(name: string, sql: string): Promise<void> {
-	const file = path.join(workDir, name);
-	writeFileSync(file, sql);
-	await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file]);
-	rmSync(file);
-}
-
-/** One query against local D1 (wrangler must not run meanwhile); its rows. */
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-	const out = await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--json", "--command", sql]);
-	const parsed: unknown = JSON.parse(out);
-	const first = Array.isArray(parsed) ? (parsed[0] as { results?: Record<string, unknown>[] } | undefined) : undefined;
-	return first?.results ?? [];
-}
-
+/** The first number of one query's first row against local D1 (wrangler dev must not run meanwhile). */
 async function one(sql: string): Promise<number> {
-	const row = (await query(sql))[0] ?? {};
+	const row = (await portal.query(sql))[0] ?? {};
 	return Number(Object.values(row)[0] ?? Number.NaN);
-}
-
-async function startPortal(): Promise<WranglerDev> {
-	dev = await WranglerDev.start({ persistTo, vars: {}, logFile: path.join(workDir, `wrangler-dev-${restarts}.log`), ...(snapshot ? { snapshot } : {}) });
-	return dev;
 }
 
 /** SIGKILL to the whole process group (wrangler, workerd), no grace: a crash. */
 async function crash(): Promise<void> {
-	dev?.killNow();
-	dev = null;
+	portal.crash();
 	await sleep(300);
 }
 
 async function restart(): Promise<WranglerDev> {
 	restarts++;
-	return startPortal();
-}
-
-type DemoClerk = { unitCode: string; idNo: string; name: string; email: string };
-
-function largestUnitClerk(data: DemoDataSet): DemoClerk {
-	const insured = new Map<string, number>();
-	for (const r of data.roster) if (r.withdrawnOn == null) insured.set(r.unitCode, (insured.get(r.unitCode) ?? 0) + 1);
-	const [unitCode] = [...insured].sort((a, b) => b[1] - a[1])[0] ?? [""];
-	const clerk = data.staff.find((s) => s.unitCode === unitCode && s.role === "clerk" && s.revokedAt == null);
-	const person = data.people.find((p) => p.idNo === clerk?.idNo);
-	if (!clerk || !person) throw new Error("the demo data has no unit with a clerk");
-	return { unitCode, idNo: clerk.idNo, name: person.name, email: clerk.email };
+	return portal.start();
 }
 
 function currentStep(tracer: PipelineTracer): string {
@@ -142,12 +82,12 @@ function currentStep(tracer: PipelineTracer): string {
 type TestBatch = { id: string; tracer: PipelineTracer; expected: { success: number; failed: number }; rows: number; fresh: boolean };
 
 /** Polls the status endpoint until the batch is done and no hand-off is queued. */
-async function waitUntilSettled(portal: PortalClient, batch: TestBatch): Promise<void> {
+async function waitUntilSettled(client: PortalClient, batch: TestBatch): Promise<void> {
 	// A stall timeout, not a flat one: on a loaded machine the verify waves are slow but must keep moving.
 	let deadline = Date.now() + RESUME_TIMEOUT_MS;
 	let opened = -1;
 	for (;;) {
-		const s = await portal.status(batch.id).catch(() => null);
+		const s = await client.status(batch.id).catch(() => null);
 		if (s?.verification && s.verification.opened !== opened) {
 			opened = s.verification.opened;
 			deadline = Date.now() + RESUME_TIMEOUT_MS;
@@ -167,10 +107,10 @@ async function waitUntilSettled(portal: PortalClient, batch: TestBatch): Promise
 async function killDuringPipeline(
 	signedIn: PortalClient,
 	first: TestBatch,
-	upload: (portal: PortalClient) => Promise<TestBatch>,
+	upload: (client: PortalClient) => Promise<TestBatch>,
 	rng: Rng,
-): Promise<{ portal: PortalClient; batches: TestBatch[] }> {
-	let portal = signedIn;
+): Promise<{ client: PortalClient; batches: TestBatch[] }> {
+	let client = signedIn;
 	const batches = [first];
 	const targets: Step[] = [...STEPS];
 	while (targets.length < KILLS) targets.push(rng.pick(STEPS));
@@ -187,7 +127,7 @@ async function killDuringPipeline(
 				log(`  no kill during ${target}: ${MAX_RETRY_BATCHES} further batches all outran it`);
 				continue;
 			}
-			batch = await upload(portal);
+			batch = await upload(client);
 			batches.push(batch);
 		}
 		if (target !== "parse") {
@@ -215,9 +155,9 @@ async function killDuringPipeline(
 			}
 			targets.splice(i + 1, 0, target);
 		}
-		portal = new PortalClient((await restart()).origin);
-		await portal.signIn(signedInAs);
-		await portal.loadCsrfToken();
+		client = new PortalClient((await restart()).origin);
+		await client.signIn(signedInAs);
+		await client.loadCsrfToken();
 		// Does the object resume by itself (alarm), without being touched? Watch the trace for a while.
 		const before = JSON.stringify(batch.tracer.snapshot().steps.at(-1) ?? null);
 		const t0 = Date.now();
@@ -228,7 +168,7 @@ async function killDuringPipeline(
 		if (kills >= KILLS && STEPS.every((st) => (killsByStep[st] ?? 0) > 0)) break;
 		if (targets.length > KILLS + 3 * MAX_RETRY_BATCHES) break;
 	}
-	return { portal, batches };
+	return { client, batches };
 }
 
 let signedInAs = "";
@@ -236,7 +176,7 @@ let untouchedStalls = 0;
 
 async function checkEndState(batchId: string, rows: number, expectedSuccess: number, expectedFailure: number): Promise<void> {
 	const q = batchId.replace(/'/g, "");
-	const [batch] = await query(`SELECT status, total_rows, success_count, failure_count FROM batches WHERE id = '${q}'`);
+	const [batch] = await portal.query(`SELECT status, total_rows, success_count, failure_count FROM batches WHERE id = '${q}'`);
 	log(`  batch: ${JSON.stringify(batch)}`);
 	if (batch?.status !== "done") problems.push(`batch status ${String(batch?.status)}, not done`);
 	if (Number(batch?.success_count) !== expectedSuccess) problems.push(`success_count ${String(batch?.success_count)} ≠ expected ${expectedSuccess}`);
@@ -290,42 +230,27 @@ function postAndKill(origin: string, cookie: string, body: string, delayMs: numb
 
 async function confirmKills(batchId: string, cards: readonly BenchCard[], fileBytes: Uint8Array): Promise<void> {
 	const q = batchId.replace(/'/g, "");
-	const emails = new Map<string, string>();
-	for (const line of new TextDecoder().decode(fileBytes).split(/\r?\n/)) {
-		const [id = "", email = ""] = line.split(",");
-		const idNo = id.replace(/^\uFEFF/, "").toUpperCase();
-		if (!emails.has(idNo)) emails.set(idNo, email);
-	}
+	const emails = emailsInFile(fileBytes);
 	let used = 0;
 	for (const delay of CONFIRM_DELAYS_MS) {
-		const portal = new PortalClient((dev ?? (await restart())).origin);
-		await portal.signIn(signedInAs);
+		const client = new PortalClient((portal.dev ?? (await restart())).origin);
+		await client.signIn(signedInAs);
 		// The next carded registrant of this batch with a verification mail.
-		let chosen: { card: BenchCard; ticket: string } | null = null;
-		while (!chosen && used < cards.length) {
-			const card = cards[used++];
-			const email = card ? emails.get(card.idNo) : undefined;
-			if (!card || !email?.includes("@")) continue;
-			const mail = ((await portal.mailbox(email)) ?? []).find((m) => m.subject === "健保卡網路服務-註冊成功");
-			const ticket = mail && /\/verify\?ticket=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
-			if (ticket) chosen = { card, ticket };
-		}
-		if (!chosen) {
+		const [chosen] = await registrantTickets(client, emails, cards.slice(used), 1);
+		used = chosen ? cards.indexOf(chosen.card) + 1 : cards.length;
+		const form = chosen && (await confirmForm(null, client.origin, chosen));
+		if (!chosen || !form) {
 			problems.push("no carded registrant with a verification mail left for the confirm kill");
 			return;
 		}
-		const page = await openPage(portal.origin, chosen.ticket);
-		const proof = await readCard(portal.origin, page, chosen.card);
-		const body = new URLSearchParams({ _csrf: page.csrf, ticket: chosen.ticket, ...proof, password: PASSWORD, passwordConfirm: PASSWORD }).toString();
-		const outcome = await postAndKill(portal.origin, page.cookie, body, delay);
+		const outcome = await postAndKill(client.origin, form.cookie, form.body.toString(), delay);
 		await crash(); // if it answered first, stop anyway: D1 is read with wrangler d1 execute
 		// A restart lets workerd replay/settle whatever it would on start-up, then stop it to read D1.
 		await restart();
 		await sleep(1_000);
-		await dev?.stop();
-		dev = null;
+		await portal.stop();
 		const idNo = chosen.card.idNo.replace(/'/g, "");
-		const [reg] = await query(`SELECT id, status FROM registrations WHERE id_no = '${idNo}' AND batch_id = '${q}'`);
+		const [reg] = await portal.query(`SELECT id, status FROM registrations WHERE id_no = '${idNo}' AND batch_id = '${q}'`);
 		const creds = await one(`SELECT COUNT(*) FROM credentials WHERE id_no = '${idNo}'`);
 		const regId = String(reg?.id ?? "").replace(/'/g, "");
 		const spent = await one(`SELECT COUNT(*) FROM verification_tickets WHERE registration_id = '${regId}' AND spent_at IS NOT NULL`);
@@ -337,53 +262,48 @@ async function confirmKills(batchId: string, cards: readonly BenchCard[], fileBy
 	}
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
 	const t0 = performance.now();
-	log(`Crash recovery: ${ROWS.toLocaleString("en")}-row upload, ≥ ${KILLS} kills — seed ${seed} (replay with --seed=${seed}); ${workDir}`);
+	log(`Crash recovery: ${ROWS.toLocaleString("en")}-row upload, ≥ ${KILLS} kills — seed ${seed} (replay with --seed=${seed}); ${portal.workDir} (${portal.stateKind})`);
 	log("1. bundling the Worker, migrating and seeding…");
-	snapshot = await snapshotWorker(path.join(workDir, "worker"));
-	await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo]);
-	const demo = buildDemoData();
-	await executeSqlFile("seed.sql", renderDemoSql(demo).join("\n"));
+	const demo = await portal.prepare();
 	const clerk = largestUnitClerk(demo);
 	const rng = new Rng(seed);
 	const taken = new Set(demo.people.map((p) => p.idNo));
 	// Members for the first file and for each further one: no two batches share a person.
 	const members = buildRoster(rng, taken, ROWS * (1 + MAX_RETRY_BATCHES));
 	const file = buildUploadFile(rng, clerk.unitCode, members.slice(0, ROWS), taken, ROWS);
-	await executeSqlFile("roster.sql", rosterSql(clerk.unitCode, members));
 	const cards = benchCards(members);
-	await executeSqlFile("cards.sql", benchCardsSql(cards));
+	await portal.executeSql("roster.sql", rosterSql(clerk.unitCode, members) + benchCardsSql(cards));
 	const e = file.expected;
 	log(`  roster ${members.length} members for ${clerk.unitCode}; file: expected ${e.success} success, ${e.failed} failures (${JSON.stringify(e.byCode)})`);
 
 	let uploads = 0;
-	const upload = async (portal: PortalClient, f = buildUploadFile(rng, clerk.unitCode, members.slice(uploads * ROWS), taken, ROWS)): Promise<TestBatch> => {
+	const upload = async (client: PortalClient, f = buildUploadFile(rng, clerk.unitCode, members.slice(uploads * ROWS), taken, ROWS)): Promise<TestBatch> => {
 		uploads++;
-		const id = await portal.upload({ unitCode: clerk.unitCode, contactName: clerk.name, contactEmail: clerk.email, fileName: f.fileName, bytes: f.bytes });
-		const tracer = new PipelineTracer(persistTo, id);
+		const id = await client.upload({ unitCode: clerk.unitCode, contactName: clerk.name, contactEmail: clerk.email, fileName: f.fileName, bytes: f.bytes });
+		const tracer = new PipelineTracer(portal.persistTo, id);
 		tracer.start(1);
 		log(`  batch ${id}: ${f.rows.toLocaleString("en")} rows`);
 		return { id, tracer, expected: f.expected, rows: f.rows, fresh: true };
 	};
 
 	log("2. starting wrangler dev, signing in as the clerk, uploading…");
-	const portal0 = new PortalClient((await startPortal()).origin);
+	const portal0 = new PortalClient((await portal.start()).origin);
 	signedInAs = clerk.idNo;
 	await portal0.signIn(clerk.idNo);
 	await portal0.loadCsrfToken();
 	const first = await upload(portal0, file);
 
 	log("3. killing the runtime during the pipeline…");
-	const { portal, batches } = await killDuringPipeline(portal0, first, upload, rng);
+	const { client, batches } = await killDuringPipeline(portal0, first, upload, rng);
 	const kills = Object.values(killsByStep).reduce((a, b) => a + b, 0);
 	if (kills < 5) problems.push(`only ${kills} kills landed`);
 	for (const step of STEPS) if (!killsByStep[step]) problems.push(`no kill landed during ${step}`);
-	for (const batch of batches) await waitUntilSettled(portal, batch);
+	for (const batch of batches) await waitUntilSettled(client, batch);
 	for (const batch of batches) batch.tracer.stop();
 	log(`  ${batches.length} batch(es) settled after ${restarts} restarts`);
-	await dev?.stop();
-	dev = null;
+	await portal.stop();
 
 	log("4. checking local D1…");
 	for (const batch of batches) await checkEndState(batch.id, batch.rows, batch.expected.success, batch.expected.failed);
@@ -393,12 +313,10 @@ async function main(): Promise<void> {
 	log("5. killing the runtime between a confirm POST and its reply…");
 	await confirmKills(first.id, cards, file.bytes);
 
-	await teardown();
-	shuttingDown = true;
 	log(`Summary: kills by step ${JSON.stringify(killsByStep)} (${kills} in all) + ${CONFIRM_DELAYS_MS.length} confirm kills; ${restarts} restarts; ${untouchedStalls} restart(s) where the object did not move by itself within 3 s; ${((performance.now() - t0) / 1000).toFixed(1)} s; seed ${seed}`);
 	for (const p of problems) console.error(`  FAILED: ${p}`);
 	log(problems.length === 0 ? "OK" : `${problems.length} violation(s)`);
-	process.exitCode = problems.length === 0 ? 0 : 1;
+	return problems.length === 0 ? 0 : 1;
 }
 
-main().catch((err: unknown) => abort(`faults failed: ${err instanceof Error ? err.message : String(err)}`, 1));
+portal.run(main);

@@ -1,8 +1,5 @@
-// HTTP for the load bench (npm run bench:load): every request goes through timedFetch(), which bounds it
-// in time, reads the whole answer and records its latency and outcome under a route name in RouteStats;
-// LoadSession is one signed-in browser (demo sign-in, the session cookie and the page's CSRF token).
-
-const SESSION_COOKIE = "__Host-session";
+// Measured HTTP for the benches: every request goes through timedFetch(), which bounds it in time, reads
+// the whole answer and records its latency and outcome under a route name in RouteStats.
 
 /** One request's outcome: its status code, or "timeout" / "network" when no answer came. */
 export type Outcome = number | "timeout" | "network";
@@ -129,48 +126,6 @@ export async function timedFetch(
 /** Expect exactly `status`; anything else is reported as that status. */
 export function expectStatus(status: number): (answer: TimedAnswer) => string | null {
 	return (a) => (a.status === status ? null : String(a.status));
-}
-
-/** One signed-in browser of a demo staff member: session cookie and CSRF token. */
-export class LoadSession {
-	readonly origin: string;
-	readonly idNo: string;
-	#cookie = "";
-	#csrf = "";
-
-	constructor(origin: string, idNo: string) {
-		this.origin = origin;
-		this.idNo = idNo;
-	}
-
-	/** POST /dev/sign-in (the development 示範登入), then the upload page's `_csrf` (the session's token). */
-	async signIn(timeoutMs: number): Promise<void> {
-		const res = await fetch(`${this.origin}/dev/sign-in`, {
-			method: "POST",
-			redirect: "manual",
-			headers: { Origin: this.origin },
-			body: new URLSearchParams({ idNo: this.idNo }),
-			signal: AbortSignal.timeout(timeoutMs),
-		});
-		await res.body?.cancel();
-		const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
-		if (res.status !== 303 || !cookie) throw new Error(`demo sign-in answered ${res.status} without a session cookie`);
-		this.#cookie = cookie.split(";")[0] ?? "";
-		const page = await fetch(`${this.origin}/batches/new`, { headers: { Cookie: this.#cookie, Accept: "text/html" }, signal: AbortSignal.timeout(timeoutMs) });
-		const html = await page.text();
-		const token = /<input[^>]*name="_csrf"[^>]*value="([^"]+)"/.exec(html)?.[1] ?? /<input[^>]*value="([^"]+)"[^>]*name="_csrf"/.exec(html)?.[1];
-		if (page.status !== 200 || !token) throw new Error(`GET /batches/new answered ${page.status} without a _csrf input`);
-		this.#csrf = token;
-	}
-
-	get csrf(): string {
-		return this.#csrf;
-	}
-
-	/** Headers of this browser's request; POSTs carry the same-origin Origin a browser sends. */
-	headers(post = false, accept = "text/html"): Record<string, string> {
-		return { Cookie: this.#cookie, Accept: accept, ...(post ? { Origin: this.origin } : {}) };
-	}
 }
 
 function round1(n: number): number {

@@ -1,9 +1,11 @@
-// A small HTTP client of the portal for scripts: demo sign-in, the upload form's CSRF token, the upload,
-// batch status, the dev mailbox and the operator roster feed. It behaves like the browser the routes
-// expect: same-origin Origin header on POSTs, the session cookie sent back by hand (Node's fetch keeps
-// no cookie jar, and a `__Host-` cookie is Secure, which a browser would not send over plain http).
+// A small HTTP client of the portal for scripts, one signed-in browser: demo sign-in, the upload form's
+// CSRF token, the upload, batch status, the dev mailbox and the operator roster feed. It behaves like the
+// browser the routes expect: same-origin Origin header on POSTs, the session cookie sent back by hand
+// (Node's fetch keeps no cookie jar, and a `__Host-` cookie is Secure, which a browser would not send
+// over plain http). Every request is bounded in time.
 
 import { z } from "zod";
+import { SESSION_COOKIE } from "../../workers/services/sessions.ts";
 
 const batchStatus = z.object({
 	id: z.string(),
@@ -33,7 +35,7 @@ const rosterLoad = z.object({ received: z.number(), upserted: z.number(), failed
 
 export class PortalError extends Error {}
 
-const SESSION_COOKIE = "__Host-session";
+const REQUEST_TIMEOUT_MS = 60_000;
 
 export class PortalClient {
 	readonly origin: string;
@@ -51,6 +53,7 @@ export class PortalClient {
 			redirect: "manual",
 			headers: { Origin: this.origin },
 			body: new URLSearchParams({ idNo }),
+			signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
 		});
 		const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`));
 		if (res.status !== 303 || !cookie) throw new PortalError(`demo sign-in answered ${res.status} without a session cookie: ${await snippet(res)}`);
@@ -75,7 +78,7 @@ export class PortalClient {
 		body.set("contactName", form.contactName);
 		body.set("contactEmail", form.contactEmail);
 		body.set("file", new Blob([form.bytes], { type: "text/csv" }), form.fileName);
-		const res = await fetch(`${this.origin}/batches`, { method: "POST", redirect: "manual", headers: this.#headers(true), body });
+		const res = await fetch(`${this.origin}/batches`, { method: "POST", redirect: "manual", headers: this.headers(true), body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
 		const location = res.headers.get("Location") ?? "";
 		const batchId = /\/batches\/([A-Za-z0-9_-]+)$/.exec(location)?.[1];
 		if (res.status !== 303 || !batchId) throw new PortalError(`upload answered ${res.status} (Location ${location || "none"}): ${await snippet(res)}`);
@@ -104,21 +107,29 @@ export class PortalClient {
 			method: "POST",
 			headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/csv; charset=utf-8" },
 			body: csv,
+			signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
 		});
 		if (res.status === 404) return null;
 		if (res.status !== 200) throw new PortalError(`roster feed answered ${res.status}: ${await snippet(res)}`);
 		return rosterLoad.parse(await res.json());
 	}
 
-	#headers(post = false): Record<string, string> {
+	/** The upload form's CSRF token (after loadCsrfToken()). */
+	get csrf(): string {
+		return this.#csrf ?? "";
+	}
+
+	/** Headers of this browser's request; POSTs carry the same-origin Origin a browser sends. */
+	headers(post = false, accept?: string): Record<string, string> {
 		const headers: Record<string, string> = {};
 		if (this.#cookie) headers.Cookie = this.#cookie;
 		if (post) headers.Origin = this.origin;
+		if (accept) headers.Accept = accept;
 		return headers;
 	}
 
 	#get(path: string, accept: "text/html" | "application/json"): Promise<Response> {
-		return fetch(`${this.origin}${path}`, { redirect: "manual", headers: { ...this.#headers(), Accept: accept } });
+		return fetch(`${this.origin}${path}`, { redirect: "manual", headers: this.headers(false, accept), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
 	}
 }
 

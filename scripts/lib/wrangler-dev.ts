@@ -54,10 +54,7 @@ export function runWrangler(args: readonly string[]): Promise<string> {
 	});
 }
 
-/**
- * Bundles the Worker as `wrangler deploy` would (--dry-run, nothing leaves the machine) and returns the
- * entry file: run with the `bundle` option, source edits made meanwhile do not restart workerd.
- */
+/** Bundles the Worker as `wrangler deploy` would (--dry-run, nothing leaves the machine); the entry file. */
 export async function bundleWorker(outDir: string): Promise<string> {
 	await runWrangler(["deploy", "--dry-run", "--outdir", outDir]);
 	return path.join(outDir, "index.js");
@@ -104,10 +101,10 @@ export type WranglerDevOptions = {
 	development?: boolean;
 	/** wrangler's own output goes here, not to the terminal. */
 	logFile: string;
-	/** A bundle made by bundleWorker(), run as is (--no-bundle) with the project's wrangler.toml. */
-	bundle?: string;
 	/** A snapshot made by snapshotWorker(), run as is: edits to sources, wrangler.toml or assets do not reload it. */
 	snapshot?: WorkerSnapshot;
+	/** The loopback port to listen on (default: a free one). In development, APP_ORIGIN is this portal's own origin, so mail links lead to it. */
+	port?: number;
 };
 
 export class WranglerDev {
@@ -126,28 +123,26 @@ export class WranglerDev {
 
 	/** Starts `wrangler dev` in development (DEV_VARS) and resolves once the portal answers HTTP (any status). */
 	static async start(options: WranglerDevOptions): Promise<WranglerDev> {
-		const [port, inspectorPort] = [await freePort(), await freePort()];
+		const [port, inspectorPort] = [options.port ?? (await freePort()), await freePort()];
+		const origin = `http://127.0.0.1:${port}`;
+		const development = options.development === false ? {} : { ...DEV_VARS, APP_ORIGIN: origin };
 		const args = [
 			WRANGLER, "dev",
 			// With a script argument wrangler looks for its config next to the script: name it.
-			...(options.snapshot
-				? [options.snapshot.script, "--no-bundle", "--config", options.snapshot.config]
-				: options.bundle
-					? [options.bundle, "--no-bundle", "--config", path.join(ROOT, "wrangler.toml")]
-					: []),
+			...(options.snapshot ? [options.snapshot.script, "--no-bundle", "--config", options.snapshot.config] : []),
 			"--ip", "127.0.0.1",
 			"--port", String(port),
 			"--inspector-port", String(inspectorPort),
 			"--persist-to", options.persistTo,
 			"--show-interactive-dev-session=false",
-			...varFlags({ ...(options.development === false ? {} : DEV_VARS), ...options.vars }),
+			...varFlags({ ...development, ...options.vars }),
 		];
 		const log = createWriteStream(options.logFile);
 		// detached: its own process group, which stop() signals as a whole (wrangler, esbuild, workerd).
 		const child = spawn(process.execPath, args, { cwd: ROOT, env: wranglerEnv(), detached: true, stdio: ["ignore", "pipe", "pipe"] });
 		child.stdout?.pipe(log);
 		child.stderr?.pipe(log);
-		const dev = new WranglerDev(child, `http://127.0.0.1:${port}`, options.logFile);
+		const dev = new WranglerDev(child, origin, options.logFile);
 		try {
 			await dev.#waitUntilReady();
 		} catch (err) {

@@ -42,15 +42,13 @@ export async function waitForMail(email: string, subject: string): Promise<{ id:
 	}
 }
 
-/**
- * The path and query of the registrant's verification link (/verify?ticket=…). The link names the
- * configured APP_ORIGIN, not this run's port: its path and ticket are followed on this portal.
- */
+/** The path and query of the registrant's verification link (/verify?ticket=…), which leads to this portal. */
 export async function verificationPath(email: string): Promise<string> {
 	const { links } = await waitForMail(email, VERIFICATION_SUBJECT);
 	const link = links.find((l) => l.includes("/verify?ticket="));
 	assert.ok(link, "the verification mail links to /verify?ticket=…");
 	const url = new URL(link);
+	assert.equal(url.origin, PORTAL_URL, "the link leads to the portal that sent it");
 	return `${url.pathname}${url.search}`;
 }
 

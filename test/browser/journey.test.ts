@@ -227,8 +227,8 @@ describe("the whole journey", () => {
 		const href = (await own.locator(".mail-links a").filter({ hasText: "/verify?ticket=" }).first().getAttribute("href")) ?? "";
 		const link = new URL(href);
 		assert.ok(!href.includes(registrant.idNo) && !href.includes(registrant.cardNo), "the link carries only the ticket");
-		// The link names the configured APP_ORIGIN; this run's portal is on another port.
-		await own.goto(`${link.pathname}${link.search}`);
+		assert.equal(link.origin, PORTAL_URL, "the link leads to the portal that sent it");
+		await own.locator(".mail-links a").filter({ hasText: "/verify?ticket=" }).first().click();
 		await own.locator("main h1").getByText("健保卡網路服務註冊-電子信箱認證", { exact: true }).waitFor();
 
 		// 8. 讀取 with their card, then the 註冊密碼 twice (強 on the meter), 確定.

@@ -72,9 +72,8 @@ async function waitForMail(email: string, subject: string, after = 0): Promise<s
 }
 
 /**
- * Opens the registrant's verification mail in /dev/mailbox and follows its 健保卡註冊認證作業 link. The
- * link names the configured APP_ORIGIN (wrangler.toml's 127.0.0.1:8787), not this run's port: its path
- * and ticket are followed on this portal.
+ * Opens the registrant's verification mail in /dev/mailbox and follows its 健保卡註冊認證作業 link, which
+ * leads to this portal (the runner sets APP_ORIGIN to its own origin).
  */
 async function followMailLink(page: Page, who: Registrant, after = 0): Promise<string> {
 	const id = await waitForMail(who.email, "健保卡網路服務-註冊成功", after);
@@ -87,8 +86,8 @@ async function followMailLink(page: Page, who: Registrant, after = 0): Promise<s
 	const href = (await link.first().getAttribute("href")) ?? "";
 	const url = new URL(href);
 	assert.ok(!href.includes(who.idNo) && !href.includes(who.cardNo), "the link carries only the ticket");
-	if (url.origin === PORTAL_URL) await link.first().click();
-	else await page.goto(`${url.pathname}${url.search}`);
+	assert.equal(url.origin, PORTAL_URL, "the link leads to the portal that sent it");
+	await link.first().click();
 	await page.locator("main h1").getByText(VERIFY_TITLE, { exact: true }).waitFor();
 	return `${url.pathname}${url.search}`;
 }
