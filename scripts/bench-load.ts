@@ -25,13 +25,13 @@ import { readdirSync, readlinkSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import type { z } from "zod";
 import { formatRocDate, taipeiToday } from "../workers/domain/roc-date.ts";
 import { Rng, type DemoDataSet } from "./demo-data.ts";
 import { type BenchCard, benchCards, benchCardsSql, CARDED_MEMBERS, confirmRegistrant, type Registrant, registrantTickets } from "./lib/bench-confirm.ts";
 import { buildRoster, buildUploadFile, newIdNo, rosterSql, type Member, type UploadFile } from "./lib/bench-data.ts";
 import { expectStatus, RouteStats, timedFetch, type TimedAnswer } from "./lib/load-http.ts";
-import { PortalClient } from "./lib/portal-client.ts";
+import { batchStatus, PortalClient } from "./lib/portal-client.ts";
 import { ThrowawayPortal } from "./lib/throwaway-portal.ts";
 import { descendantsNamed } from "./lib/workerd-stats.ts";
 import { sleep } from "./lib/wrangler-dev.ts";
@@ -151,14 +151,8 @@ function registrantsFile(cards: readonly BenchCard[]): { bytes: Uint8Array<Array
 	return { bytes: new TextEncoder().encode(`\uFEFF${lines.join("\r\n")}\r\n`), emails };
 }
 
-function uploadForm(session: PortalClient, clerk: Clerk, name: string, bytes: Uint8Array<ArrayBuffer>): FormData {
-	const form = new FormData();
-	form.set("_csrf", session.csrf);
-	form.set("unitCode", UNIT);
-	form.set("contactName", clerk.name);
-	form.set("contactEmail", clerk.email);
-	form.set("file", new Blob([bytes], { type: "text/csv" }), name);
-	return form;
+function uploadForm(session: PortalClient, clerk: Clerk, fileName: string, bytes: Uint8Array<ArrayBuffer>): FormData {
+	return session.uploadForm({ unitCode: UNIT, contactName: clerk.name, contactEmail: clerk.email, fileName, bytes });
 }
 
 function batchIdOf(answer: TimedAnswer | null): string | null {
@@ -208,7 +202,6 @@ async function recordsTotal(manager: PortalClient): Promise<number> {
 
 // ---- the measured phase --------------------------------------------------------------------------
 
-const batchStatus = z.object({ status: z.string(), label: z.string(), totalRows: z.number(), successCount: z.number(), failureCount: z.number() });
 type Upload = {
 	clerk: Clerk;
 	session: PortalClient;

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { SESSION_COOKIE } from "../../workers/services/sessions.ts";
 
-const batchStatus = z.object({
+export const batchStatus = z.object({
 	id: z.string(),
 	status: z.enum(["queued", "importing", "done", "failed"]),
 	label: z.string(),
@@ -34,6 +34,8 @@ export type MailboxMessage = z.infer<typeof mailboxMessage>;
 const rosterLoad = z.object({ received: z.number(), upserted: z.number(), failed: z.number() });
 
 export class PortalError extends Error {}
+
+export type UploadForm = { unitCode: string; contactName: string; contactEmail: string; fileName: string; bytes: Uint8Array<ArrayBuffer> };
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -70,14 +72,20 @@ export class PortalClient {
 		return token;
 	}
 
-	/** POST /batches (multipart); resolves with the batch id once the 303 answer arrives. */
-	async upload(form: { unitCode: string; contactName: string; contactEmail: string; fileName: string; bytes: Uint8Array<ArrayBuffer> }): Promise<string> {
+	/** The upload form (POST /batches, and the check beside it) as the page submits it. */
+	uploadForm(form: UploadForm): FormData {
 		const body = new FormData();
 		body.set("_csrf", this.#csrf ?? "");
 		body.set("unitCode", form.unitCode);
 		body.set("contactName", form.contactName);
 		body.set("contactEmail", form.contactEmail);
 		body.set("file", new Blob([form.bytes], { type: "text/csv" }), form.fileName);
+		return body;
+	}
+
+	/** POST /batches (multipart); resolves with the batch id once the 303 answer arrives. */
+	async upload(form: UploadForm): Promise<string> {
+		const body = this.uploadForm(form);
 		const res = await fetch(`${this.origin}/batches`, { method: "POST", redirect: "manual", headers: this.headers(true), body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
 		const location = res.headers.get("Location") ?? "";
 		const batchId = /\/batches\/([A-Za-z0-9_-]+)$/.exec(location)?.[1];
@@ -136,46 +144,4 @@ export class PortalClient {
 async function snippet(res: Response): Promise<string> {
 	const text = await res.text().catch(() => "");
 	return text.replace(/\s+/g, " ").slice(0, 300);
-}
-
-/**
- * Asks a page that needs no session and no D1 (the upload template) every `everyMs` and records how
- * long each answer took: whether the Worker itself stays responsive while something else keeps it busy.
- */
-export class ResponsivenessProbe {
-	#url: string;
-	#everyMs: number;
-	#latencies: number[] = [];
-	#running = false;
-	#loop: Promise<void> = Promise.resolve();
-
-	constructor(origin: string, everyMs: number) {
-		this.#url = `${origin}/batches/template.csv`;
-		this.#everyMs = everyMs;
-	}
-
-	start(): void {
-		this.#running = true;
-		this.#loop = this.#run();
-	}
-
-	async stop(): Promise<number[]> {
-		this.#running = false;
-		await this.#loop;
-		return this.#latencies;
-	}
-
-	async #run(): Promise<void> {
-		while (this.#running) {
-			const before = performance.now();
-			try {
-				const res = await fetch(this.#url, { redirect: "manual" });
-				await res.arrayBuffer();
-				this.#latencies.push(performance.now() - before);
-			} catch {
-				// a failed probe is not a latency; the import's own checks report real failures
-			}
-			await new Promise((resolve) => setTimeout(resolve, this.#everyMs));
-		}
-	}
 }

@@ -58,6 +58,8 @@ export class ThrowawayPortal {
 	readonly stateKind: string;
 	/** wrangler dev's --persist-to directory (D1 and the Durable Objects' SQLite files). */
 	persistTo: string;
+	/** Where prepare() put the state; copyState() copies it. */
+	readonly #prepared: string;
 	dev: WranglerDev | null = null;
 	readonly #options: PortalScriptOptions;
 	#snapshot: WorkerSnapshot | null = null;
@@ -71,6 +73,7 @@ export class ThrowawayPortal {
 		this.stateKind = root.kind;
 		this.workDir = mkdtempSync(path.join(root.dir, `nhi-${options.name}-`));
 		this.persistTo = path.join(this.workDir, "state");
+		this.#prepared = this.persistTo;
 	}
 
 	/** Runs `main` under the lifecycle: signals, the time bound and the exit hook; exits with its code. */
@@ -144,11 +147,10 @@ export class ThrowawayPortal {
 		return first?.results ?? [];
 	}
 
-	/** A fresh copy of the prepared state under a new name: each run of a bench starts from the same state. */
+	/** Runs on a fresh copy of the prepared state from now on: each run of a bench starts from the same state. */
 	copyState(name: string): void {
-		const to = path.join(this.workDir, name);
-		cpSync(this.persistTo, to, { recursive: true });
-		this.persistTo = to;
+		this.persistTo = path.join(this.workDir, name);
+		cpSync(this.#prepared, this.persistTo, { recursive: true });
 	}
 
 	/** Starts wrangler dev on the snapshot (when made) and the current state. */

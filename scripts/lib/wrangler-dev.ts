@@ -103,6 +103,8 @@ export type WranglerDevOptions = {
 	logFile: string;
 	/** A snapshot made by snapshotWorker(), run as is: edits to sources, wrangler.toml or assets do not reload it. */
 	snapshot?: WorkerSnapshot;
+	/** Another Worker's wrangler.toml (wrangler dev bundles its `main`), instead of the portal. */
+	config?: string;
 	/** The loopback port to listen on (default: a free one). In development, APP_ORIGIN is this portal's own origin, so mail links lead to it. */
 	port?: number;
 };
@@ -130,6 +132,7 @@ export class WranglerDev {
 			WRANGLER, "dev",
 			// With a script argument wrangler looks for its config next to the script: name it.
 			...(options.snapshot ? [options.snapshot.script, "--no-bundle", "--config", options.snapshot.config] : []),
+			...(options.config ? ["--config", options.config] : []),
 			"--ip", "127.0.0.1",
 			"--port", String(port),
 			"--inspector-port", String(inspectorPort),
