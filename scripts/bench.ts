@@ -112,7 +112,7 @@ async function bareObjectRates(): Promise<number[]> {
 	try {
 		const rates: number[] = [];
 		for (let wave = 0; wave < BARE_WAVES; wave++) {
-			const res = await fetch(`${dev.origin}/?wave=${wave}`, { signal: AbortSignal.timeout(120_000) });
+			const res = await fetch(`${dev.origin}/wave?n=${wave}`, { signal: AbortSignal.timeout(120_000) });
 			if (res.status !== 200) throw new Error(`the bare object's Worker answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
 			const { count, ms } = (await res.json()) as { count: number; ms: number };
 			rates.push(Math.round(count / (ms / 1000)));

@@ -22,9 +22,12 @@ export class BareObject extends DurableObject<BareEnv> {
 }
 
 export default {
-	/** GET /?wave=N: creates the N-th wave's WINDOW_WAVE objects, WINDOW_RPC_CONCURRENCY at a time; how many, in how many ms. */
+	/** GET /wave?n=N: creates the N-th wave's WINDOW_WAVE objects, WINDOW_RPC_CONCURRENCY at a time; how many, in how many ms. */
 	async fetch(request: Request, env: BareEnv): Promise<Response> {
-		const from = Number(new URL(request.url).searchParams.get("wave") ?? 0) * WINDOW_WAVE;
+		const url = new URL(request.url);
+		// Anything else (wrangler dev's readiness probe asks for /) creates nothing.
+		if (url.pathname !== "/wave") return new Response(null, { status: 404 });
+		const from = Number(url.searchParams.get("n") ?? 0) * WINDOW_WAVE;
 		const end = from + WINDOW_WAVE;
 		const t0 = Date.now();
 		let next = from;

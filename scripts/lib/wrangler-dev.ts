@@ -26,8 +26,8 @@ export const OFFLINE_WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE
 /**
  * X_LOCAL_OBSERVABILITY=false: wrangler dev's local trace collector (on by default) writes every
  * request's and Durable Object call's tail events to its own SQLite store in the same runtime. It is a
- * dashboard for people, not the portal: measured with a bare Durable Object, it cut creating objects
- * from ~265/s to ~220/s, so the scripts that measure or load the portal run without it.
+ * dashboard for people, not the portal, and it slows creating objects (README "Benchmark"), so the
+ * scripts that measure or load the portal run without it.
  */
 function wranglerEnv(): NodeJS.ProcessEnv {
 	return { ...process.env, ...OFFLINE_WRANGLER_ENV, CI: "1", NO_COLOR: "1", X_LOCAL_OBSERVABILITY: "false" };
