@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { connect } from "node:net";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { round1, spread } from "./lib/load-http.ts";
 import { bundleWorker, freePort, ROOT, sleep } from "./lib/wrangler-dev.ts";
 
 /** The portal's own share of a cold start must stay under this (issue 16.5). */
@@ -106,17 +107,6 @@ async function coldStart(dir: string, main: string): Promise<ColdStart> {
 	}
 }
 
-function stats(values: readonly number[]): { min: number; median: number; max: number } {
-	const sorted = [...values].sort((a, b) => a - b);
-	const mid = Math.floor(sorted.length / 2);
-	const median = sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-	return { min: round(sorted[0] ?? 0), median: round(median), max: round(sorted.at(-1) ?? 0) };
-}
-
-function round(ms: number): number {
-	return Math.round(ms * 10) / 10;
-}
-
 async function main(): Promise<void> {
 	const bundleDir = args.get("bundle") ?? path.join(workDir, "bundle");
 	if (!args.has("bundle")) {
@@ -136,15 +126,15 @@ async function main(): Promise<void> {
 		bare.push(await coldStart(bareDir, "bare.js"));
 		portal.push(await coldStart(bundleDir, "index.js"));
 	}
-	const of = (runs: ColdStart[], pick: (r: ColdStart) => number) => stats(runs.map(pick));
+	const of = (runs: ColdStart[], pick: (r: ColdStart) => number) => spread(runs.map(pick));
 	const result = {
-		bundle_kib: round(statSync(script).size / 1024),
-		bundle_gzip_kib: round(gzipSync(bytes).length / 1024),
+		bundle_kib: round1(statSync(script).size / 1024),
+		bundle_gzip_kib: round1(gzipSync(bytes).length / 1024),
 		runs: RUNS,
 		startup_ms: of(portal, (r) => r.startup),
 		startup_main_thread_ms: of(portal, (r) => r.startupMain),
 		bare_startup_ms: of(bare, (r) => r.startup),
-		startup_share_ms: stats(portal.map((r, i) => r.startup - (bare[i]?.startup ?? 0))),
+		startup_share_ms: spread(portal.map((r, i) => r.startup - (bare[i]?.startup ?? 0))),
 		first_request_ms: of(portal, (r) => r.firstRequest),
 		bare_first_request_ms: of(bare, (r) => r.firstRequest),
 		limit_ms: LIMIT_MS,

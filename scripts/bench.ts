@@ -28,6 +28,7 @@ import { benchCards, benchCardsSql } from "./lib/bench-confirm.ts";
 import { buildRoster, buildUploadFile, type Member, rosterCsvChunks, rosterSql } from "./lib/bench-data.ts";
 import { benchRun, latencies, type RunFigures } from "./lib/bench-run.ts";
 import { importOnSqlite, limitDatabase } from "./lib/import-limit.ts";
+import { percentile, spread } from "./lib/load-http.ts";
 import { PortalClient } from "./lib/portal-client.ts";
 import { largestUnitClerk, ThrowawayPortal } from "./lib/throwaway-portal.ts";
 import { descendantsNamed } from "./lib/workerd-stats.ts";
@@ -123,20 +124,6 @@ async function bareObjectRates(): Promise<number[]> {
 	}
 }
 
-type Spread = { min: number; median: number; max: number };
-
-function spread(values: readonly number[]): Spread {
-	const sorted = [...values].sort((a, b) => a - b);
-	const mid = sorted.length / 2;
-	const median = sorted.length % 2 === 1 ? (sorted[Math.floor(mid)] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-	return { min: sorted[0] ?? 0, median: Math.round(median * 100) / 100, max: sorted.at(-1) ?? 0 };
-}
-
-function p95(values: readonly number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return Math.round(sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)] ?? 0);
-}
-
 async function main(): Promise<number> {
 	const t0 = performance.now();
 	const others = descendantsNamed(0, "workerd").length;
@@ -207,7 +194,7 @@ async function main(): Promise<number> {
 		windows_per_s_max: windows.max,
 		bare_do_per_s: bare.median,
 		windows_vs_bare: Math.round((windows.median / bare.median) * 100) / 100,
-		status_p95_ms: p95(statusMs),
+		status_p95_ms: Math.round(percentile([...statusMs].sort((a, b) => a - b), 95)),
 		verify_peak_rss_mb: of("verify_peak_rss_mb").max,
 		peak_rss_mb: of("peak_rss_mb").max,
 		upload_ms: of("upload_ms").median,

@@ -8,7 +8,7 @@ import { maskIdNo } from "../../workers/domain/mask.ts";
 import { VERIFICATION_MAIL_SUBJECT } from "../../workers/services/verification-mail.ts";
 import { type BenchCard, confirmRegistrant, emailsInFile, registrantTickets } from "./bench-confirm.ts";
 import type { UploadFile } from "./bench-data.ts";
-import { RouteStats, timedFetch } from "./load-http.ts";
+import { percentile, round1, RouteStats, timedFetch } from "./load-http.ts";
 import { PipelineTracer, stepTimings } from "./pipeline-trace.ts";
 import { type BatchStatus, PortalClient, type UploadForm } from "./portal-client.ts";
 import type { DemoClerk } from "./throwaway-portal.ts";
@@ -166,10 +166,5 @@ async function measureConfirm(client: PortalClient, fileBytes: Uint8Array, cards
 export function latencies(values: readonly number[]): string {
 	if (values.length === 0) return "none answered";
 	const sorted = [...values].sort((a, b) => a - b);
-	const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
-	return `${values.length} answers, p50 ${at(50)} ms, p95 ${at(95)} ms, max ${at(100)} ms`;
-}
-
-export function round1(n: number): number {
-	return Math.round(n * 10) / 10;
+	return `${values.length} answers, p50 ${Math.round(percentile(sorted, 50))} ms, p95 ${Math.round(percentile(sorted, 95))} ms, max ${Math.round(percentile(sorted, 100))} ms`;
 }

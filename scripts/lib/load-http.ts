@@ -1,5 +1,6 @@
 // Measured HTTP for the benches: every request goes through timedFetch(), which bounds it in time, reads
-// the whole answer and records its latency and outcome under a route name in RouteStats.
+// the whole answer and records its latency and outcome under a route name in RouteStats; and the
+// benches' statistics (percentiles, min / median / max over runs).
 
 /** One request's outcome: its status code, or "timeout" / "network" when no answer came. */
 export type Outcome = number | "timeout" | "network";
@@ -16,6 +17,14 @@ export type RouteSummary = {
 	max: number;
 	errors: Record<string, number>;
 };
+
+/** Min / median / max of a set of runs' figures, to one decimal. */
+export function spread(values: readonly number[]): { min: number; median: number; max: number } {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	const median = sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+	return { min: round1(sorted[0] ?? 0), median: round1(median), max: round1(sorted.at(-1) ?? 0) };
+}
 
 export function percentile(sorted: readonly number[], p: number): number {
 	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -128,6 +137,6 @@ export function expectStatus(status: number): (answer: TimedAnswer) => string | 
 	return (a) => (a.status === status ? null : String(a.status));
 }
 
-function round1(n: number): number {
+export function round1(n: number): number {
 	return Math.round(n * 10) / 10;
 }
