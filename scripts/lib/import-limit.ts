@@ -1,8 +1,8 @@
 // The bench's reference for the import (issue 10): the same file's rows through the same checks and the
 // same inserts, on Node's built-in SQLite in one process — no workerd, no HTTP, no Durable Object. The
-// pure parse step (durable/batch-upload.steps.ts) and the register step's SQL (registerChunk and
-// countResults, called as they are, through a D1-shaped adapter) run against a database built from
-// schema/migrations/ and seeded with the portal's own seed. What the portal adds on top of this — the
+// pure parse step (durable/batch-upload.steps.ts), the register step's SQL (registerChunk) and the
+// counts (countResults, drizzle) are called as they are, through a D1-shaped adapter, against a database
+// built from schema/migrations/ and seeded with the portal's own seed. What the portal adds on top of this — the
 // object's storage, its alarms, D1's process boundary — is the gap that import_vs_limit shows.
 
 import { readdirSync, readFileSync } from "node:fs";
@@ -11,10 +11,13 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlit
 import { parseStep } from "../../durable/batch-upload.steps.ts";
 import { decodeCsvBytes } from "../../workers/domain/csv-decode.ts";
 import { calendarDateToIso, taipeiToday } from "../../workers/domain/roc-date.ts";
-import { countResults, registerChunk } from "../../workers/services/batch-sql.ts";
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../../schema/d1.ts";
+import { countResults } from "../../workers/services/batch-counts.ts";
+import { registerChunk } from "../../workers/sql/batch.ts";
 import { ROOT } from "./wrangler-dev.ts";
 
-/** Just what registerChunk and countResults use of D1: prepare / bind / run / first, and batch as one transaction. */
+/** Just what registerChunk and drizzle's D1 driver use of D1: prepare / bind / run / all / raw, and batch as one transaction. */
 class SqliteD1 {
 	readonly #db: DatabaseSync;
 	readonly #statements = new Map<string, StatementSync>();
@@ -28,7 +31,8 @@ class SqliteD1 {
 		this.#statements.set(sql, statement);
 		const bound = (params: SQLInputValue[]) => ({
 			run: async () => statement.run(...params),
-			first: async <T>() => (statement.get(...params) ?? null) as T | null,
+			all: async () => ({ results: statement.all(...params) }),
+			raw: async () => statement.all(...params).map((row) => Object.values(row)),
 		});
 		return { ...bound([]), bind: (...params: SQLInputValue[]) => bound(params) };
 	}
@@ -77,6 +81,6 @@ export async function importOnSqlite(db: DatabaseSync, batchId: string, unitCode
 		const input = { batchId, unitCode, todayIso, now, rowsDone: chunk.results.at(-1)?.[0] ?? 0, resultsJson: JSON.stringify(chunk.results), contactsJson: JSON.stringify(chunk.contacts) };
 		await registerChunk(d1, input);
 	}
-	const counts = await countResults(d1, batchId);
+	const counts = await countResults(drizzle(d1, { schema }), batchId);
 	return { ms: performance.now() - t0, total: counts.total, success: counts.success };
 }
